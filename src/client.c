@@ -1,0 +1,510 @@
+/* File operations as SMB requests over a session (see client.h).
+ * Every function reads top to bottom: build -> call -> decode -> free. */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <string.h>
+
+#include "log.h"
+#include "ntstatus.h"
+
+#define SMALL_MSG 1024
+#define PATH_MSG (SMALL_MSG + 2 * 4096)
+#define FIND_BATCH 1024    /* entries asked per FIND_FIRST2/NEXT2 */
+#define FIND_MAX_ROUNDS 100000 /* bounds the loop: 100M entries */
+
+struct client *client_new(struct session *s, const char *subdir)
+{
+	struct client *c = g_new0(struct client, 1);
+	c->session = s;
+	c->prefix = g_strdup("");
+	if (subdir) {
+		char *rooted = g_strconcat("/", subdir, NULL);
+		char *prefix = client_smb_path(c, rooted);
+		g_free(c->prefix);
+		c->prefix = prefix ? prefix : g_strdup("");
+		g_free(rooted);
+	}
+	return c;
+}
+
+void client_free(struct client *c)
+{
+	if (!c)
+		return;
+	g_free(c->prefix);
+	g_free(c);
+}
+
+char *client_smb_path(const struct client *c, const char *path)
+{
+	char sep = c->session->path_sep;
+
+	/* With '\\' as separator a backslash inside a Unix name would silently
+	 * name another file; with POSIX pathnames it is an ordinary byte. */
+	if (sep == '\\' && strchr(path, '\\'))
+		return NULL;
+	GString *s = g_string_new(c->prefix);
+	for (const char *p = path; *p; p++) {
+		if (*p == '/') {
+			if (s->len && s->str[s->len - 1] == sep)
+				continue;
+			g_string_append_c(s, sep);
+		} else {
+			g_string_append_c(s, *p);
+		}
+	}
+	if (s->len > 1 && s->str[s->len - 1] == sep)
+		g_string_truncate(s, s->len - 1);
+	return g_string_free(s, FALSE);
+}
+
+/* ---- metadata ---- */
+
+static int query_path(struct client *c, const char *smb_path, uint16_t level,
+		      struct smb_reply *reply)
+{
+	uint8_t params[PATH_MSG];
+	long plen = smb_qpathinfo_params(params, sizeof(params), level, smb_path, true);
+	if (plen < 0)
+		return plen == -EMSGSIZE ? -ENAMETOOLONG : (int)plen;
+	return session_trans2(c->session, TRANS2_QUERY_PATH_INFORMATION, params,
+			      (uint16_t)plen, NULL, 0, 2, reply);
+}
+
+int client_getattr(struct client *c, const char *path, struct smb_file_info *fi)
+{
+	struct smb_reply reply = { 0 };
+	char *smb_path = client_smb_path(c, path);
+	int ret;
+
+	if (!smb_path)
+		return -ENOENT;
+	memset(fi, 0, sizeof(*fi));
+	if (c->session->unix_ext) {
+		ret = query_path(c, smb_path, SMB_QUERY_FILE_UNIX_BASIC, &reply);
+		if (ret == 0)
+			ret = smb_parse_file_unix_basic(reply.t2.data, reply.t2.total_data, fi);
+	} else {
+		ret = query_path(c, smb_path, SMB_QUERY_FILE_ALL_INFO, &reply);
+		if (ret == 0)
+			ret = smb_parse_file_all_info(reply.t2.data, reply.t2.total_data, fi);
+	}
+	if (ret == -EPROTO)
+		ret = -EIO;
+	smb_reply_clear(&reply);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_readlink(struct client *c, const char *path, char **target)
+{
+	struct smb_reply reply = { 0 };
+	char *smb_path = client_smb_path(c, path);
+	int ret;
+
+	if (!smb_path)
+		return -ENOENT;
+	if (!c->session->unix_ext) {
+		ret = -EINVAL; /* without UNIX extensions nothing is a symlink */
+		goto out;
+	}
+	ret = query_path(c, smb_path, SMB_QUERY_FILE_UNIX_LINK, &reply);
+	if (ret == 0)
+		ret = smb_parse_file_unix_link(reply.t2.data, reply.t2.total_data, true, target);
+	if (ret == -EPROTO)
+		ret = -EIO;
+out:
+	smb_reply_clear(&reply);
+	g_free(smb_path);
+	return ret;
+}
+
+/* ---- directories ---- */
+
+struct find_ctx {
+	client_dir_cb cb;
+	void *ctx;
+};
+
+static int find_entry(void *data, const char *name, const struct smb_file_info *fi)
+{
+	struct find_ctx *fc = data;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	/* A '/' in a server name would make the kernel fail the whole listing;
+	 * such a file cannot be named through this mount anyway. */
+	if (strchr(name, '/')) {
+		log_debug("skipping directory entry with '/' in its name: %s", name);
+		return 0;
+	}
+	return fc->cb(fc->ctx, name, fi);
+}
+
+static void find_close(struct client *c, uint16_t sid)
+{
+	uint8_t buf[SMALL_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_FIND_CLOSE2);
+	if (smb_find_close2_encode(&w, sid) == 0 && session_call(c->session, &w, &reply) == 0)
+		smb_reply_clear(&reply);
+}
+
+int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *ctx)
+{
+	struct session *s = c->session;
+	uint16_t level = s->unix_ext ? SMB_FIND_FILE_UNIX : SMB_FIND_FILE_BOTH_DIRECTORY_INFO;
+	uint16_t flags = SMB_FIND_CLOSE_AT_EOS | SMB_FIND_RETURN_RESUME_KEYS;
+	struct find_ctx fc = { .cb = cb, .ctx = ctx };
+	struct smb_reply reply = { 0 };
+	struct smb_find_rep rep;
+	uint8_t params[PATH_MSG];
+	char *last_name = NULL;
+	uint32_t resume_key = 0;
+	bool search_open = false;
+	long plen;
+	int ret;
+
+	char *dir = client_smb_path(c, path);
+	if (!dir)
+		return -ENOENT;
+	char *pattern = g_strdup_printf("%s%c*", dir, s->path_sep);
+	struct smb_find_first_req first = {
+		.pattern = pattern,
+		.search_attrs = SMB_SEARCH_ALL_ATTRS,
+		.search_count = FIND_BATCH,
+		.flags = flags,
+		.info_level = level,
+		.unicode = true,
+	};
+	plen = smb_find_first_params(params, sizeof(params), &first);
+	if (plen < 0) {
+		ret = plen == -EMSGSIZE ? -ENAMETOOLONG : (int)plen;
+		goto out;
+	}
+	ret = session_trans2(s, TRANS2_FIND_FIRST2, params, (uint16_t)plen, NULL, 0, 10, &reply);
+	if (ret < 0)
+		goto out;
+	ret = smb_find_first_rep_params(reply.t2.params, reply.t2.total_param, &rep);
+	if (ret < 0)
+		goto out_proto;
+	uint16_t sid = rep.sid;
+	search_open = true;
+
+	for (int round = 0; round < FIND_MAX_ROUNDS; round++) {
+		g_free(last_name);
+		last_name = NULL;
+		ret = smb_find_parse_entries(reply.t2.data, reply.t2.total_data, level, true,
+					     rep.search_count, find_entry, &fc, &last_name,
+					     &resume_key);
+		if (ret == -EPROTO)
+			goto out_proto;
+		if (ret != 0)
+			goto out;
+		if (rep.end_of_search) {
+			search_open = false; /* CLOSE_AT_EOS */
+			goto out;
+		}
+		if (rep.search_count == 0) {
+			log_warn("directory listing of %s stalled without end of search", dir);
+			ret = -EIO;
+			goto out;
+		}
+		smb_reply_clear(&reply);
+		struct smb_find_next_req next = {
+			.sid = sid,
+			.search_count = FIND_BATCH,
+			.info_level = level,
+			.resume_key = resume_key,
+			.flags = flags | SMB_FIND_CONTINUE_FROM_LAST,
+			/* CONTINUE_FROM_LAST makes the name advisory; an entry whose
+			 * name could not be decoded leaves none. */
+			.resume_name = last_name ? last_name : "",
+			.unicode = true,
+		};
+		plen = smb_find_next_params(params, sizeof(params), &next);
+		if (plen < 0) {
+			ret = (int)plen;
+			goto out;
+		}
+		ret = session_trans2(s, TRANS2_FIND_NEXT2, params, (uint16_t)plen, NULL, 0, 8,
+				     &reply);
+		if (ret == -ENODATA) { /* NO_MORE_FILES: the listing is complete */
+			ret = 0;
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+		ret = smb_find_next_rep_params(reply.t2.params, reply.t2.total_param, &rep);
+		if (ret < 0)
+			goto out_proto;
+	}
+	log_warn("directory listing of %s exceeded %d rounds", dir, FIND_MAX_ROUNDS);
+	ret = -EIO;
+	goto out;
+
+out_proto:
+	log_warn("malformed directory listing reply for %s", dir);
+	ret = -EIO;
+out:
+	if (search_open && ret != -ENOTCONN && conn_alive(s->conn))
+		find_close(c, sid);
+	smb_reply_clear(&reply);
+	g_free(last_name);
+	g_free(pattern);
+	g_free(dir);
+	return ret;
+}
+
+/* ---- files ---- */
+
+static uint32_t nt_disposition(int flags)
+{
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return FILE_CREATE;
+	if ((flags & O_CREAT) && (flags & O_TRUNC))
+		return FILE_OVERWRITE_IF;
+	if (flags & O_CREAT)
+		return FILE_OPEN_IF;
+	if (flags & O_TRUNC)
+		return FILE_OVERWRITE;
+	return FILE_OPEN;
+}
+
+static uint16_t andx_open_mode(int flags)
+{
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_FAIL;
+	if ((flags & O_CREAT) && (flags & O_TRUNC))
+		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_TRUNC;
+	if (flags & O_CREAT)
+		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_OPEN;
+	if (flags & O_TRUNC)
+		return SMB_OFUN_OPEN_TRUNC;
+	return SMB_OFUN_OPEN_OPEN;
+}
+
+/* NT_CREATE_ANDX: the only open that can share delete access, which Unix
+ * semantics need (another process may unlink or rename an open file). */
+static int open_nt_create(struct client *c, const char *smb_path, int flags, uint16_t *fid)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+	uint32_t access = FILE_READ_ATTRIBUTES;
+	int acc = flags & O_ACCMODE;
+
+	if (acc == O_RDONLY || acc == O_RDWR)
+		access |= FILE_READ_DATA | FILE_READ_EA;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		access |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES |
+			  FILE_WRITE_EA;
+	struct smb_nt_create_req req = {
+		.desired_access = access,
+		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
+		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		.create_disposition = nt_disposition(flags),
+		.create_options = FILE_NON_DIRECTORY_FILE,
+		.impersonation = SEC_IMPERSONATION,
+		.path = smb_path,
+		.unicode = true,
+	};
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_NT_CREATE_ANDX);
+	int ret = smb_nt_create_encode(&w, &req);
+	if (ret == 0)
+		ret = session_call(c->session, &w, &reply);
+	if (ret < 0)
+		goto out;
+	struct smb_nt_create_rep rep;
+	ret = smb_nt_create_decode(&reply.msg, &rep);
+	if (ret < 0)
+		ret = -EIO;
+	else
+		*fid = rep.fid;
+out:
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+	int acc = flags & O_ACCMODE;
+	struct smb_open_andx_req req = {
+		.access_mode = (acc == O_WRONLY   ? SMB_OPEN_WRITE
+				: acc == O_RDWR ? SMB_OPEN_READWRITE
+						: SMB_OPEN_READ) |
+			       SMB_OPEN_SHARE_DENY_NONE,
+		.search_attrs = FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
+		.file_attrs = 0,
+		.open_mode = andx_open_mode(flags),
+		.path = smb_path,
+		.unicode = true,
+	};
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_OPEN_ANDX);
+	int ret = smb_open_andx_encode(&w, &req);
+	if (ret == 0)
+		ret = session_call(c->session, &w, &reply);
+	if (ret < 0)
+		goto out;
+	struct smb_open_andx_rep rep;
+	ret = smb_open_andx_decode(&reply.msg, &rep);
+	if (ret < 0)
+		ret = -EIO;
+	else
+		*fid = rep.fid;
+out:
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
+{
+	char *smb_path = client_smb_path(c, path);
+	int ret;
+
+	if (!smb_path)
+		return -ENOENT;
+	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
+		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
+	ret = nt ? open_nt_create(c, smb_path, flags, fid)
+		 : open_andx(c, smb_path, flags, fid);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_close(struct client *c, uint16_t fid)
+{
+	uint8_t buf[SMALL_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_CLOSE);
+	int ret = smb_close_encode(&w, fid, 0);
+	if (ret == 0)
+		ret = session_call(c->session, &w, &reply);
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off)
+{
+	struct session *s = c->session;
+	uint32_t chunk = s->max_read;
+	size_t nreq = (size + chunk - 1) / chunk;
+	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
+	uint32_t *want = g_new0(uint32_t, nreq);
+	uint8_t msg[SMALL_MSG];
+	ssize_t total = 0;
+	bool short_read = false;
+	int err = 0;
+
+	/* All chunks go out before the first reply is awaited: one round trip
+	 * for the whole FUSE read, bounded by MaxMpxCount in conn_submit. */
+	for (size_t i = 0; i < nreq; i++) {
+		struct wr w;
+		want[i] = (uint32_t)MIN((size_t)chunk, size - i * chunk);
+		session_msg_begin(s, &w, msg, sizeof(msg), SMB_COM_READ_ANDX);
+		err = smb_read_andx_encode(&w, fid, off + i * chunk, want[i]);
+		if (err == 0)
+			reqs[i] = conn_submit(s->conn, &w, &err);
+		if (!reqs[i])
+			break;
+	}
+	for (size_t i = 0; i < nreq && reqs[i]; i++) {
+		struct smb_reply reply = { 0 };
+		int ret = conn_wait(reqs[i], &reply);
+		if (ret == 0)
+			ret = smb_hdr_errno(&reply.msg.hdr);
+		struct smb_read_andx_rep rep = { 0 };
+		if (ret == -ENODATA) /* Windows: END_OF_FILE for a read past the end */
+			ret = 0;
+		else if (ret == 0 && smb_read_andx_decode(&reply.msg, &rep) < 0)
+			ret = -EIO;
+		if (ret == 0 && rep.data_len > want[i])
+			ret = -EIO;
+		if (ret < 0 && !err)
+			err = ret;
+		if (ret == 0 && !err && !short_read) {
+			memcpy((uint8_t *)buf + i * chunk, rep.data, rep.data_len);
+			total += rep.data_len;
+			short_read = rep.data_len < want[i];
+		}
+		smb_reply_clear(&reply);
+	}
+	g_free(reqs);
+	g_free(want);
+	/* Bytes before an error are valid, but a partial read that looks like
+	 * EOF would lie; report the error instead. */
+	return err ? err : total;
+}
+
+/* ---- file system ---- */
+
+static int query_fs(struct client *c, uint16_t level, struct smb_reply *reply)
+{
+	uint8_t params[8];
+	long plen = smb_qfsinfo_params(params, sizeof(params), level);
+	if (plen < 0)
+		return (int)plen;
+	return session_trans2(c->session, TRANS2_QUERY_FS_INFORMATION, params, (uint16_t)plen,
+			      NULL, 0, 2, reply);
+}
+
+int client_statfs(struct client *c, struct statvfs *st)
+{
+	struct smb_reply reply = { 0 };
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	st->f_namemax = 255;
+	if (c->session->unix_ext) {
+		struct smb_posix_fs_info pi;
+		ret = query_fs(c, SMB_QUERY_POSIX_FS_INFO, &reply);
+		if (ret == 0 && smb_parse_posix_fs_info(reply.t2.data, reply.t2.total_data, &pi) == 0) {
+			st->f_bsize = pi.block_size;
+			st->f_frsize = pi.block_size;
+			st->f_blocks = pi.total_blocks;
+			st->f_bfree = pi.blocks_avail;
+			st->f_bavail = pi.user_blocks_avail;
+			st->f_files = pi.total_file_nodes;
+			st->f_ffree = pi.free_file_nodes;
+			st->f_favail = pi.free_file_nodes;
+			st->f_fsid = pi.fs_id;
+			goto out;
+		}
+		smb_reply_clear(&reply);
+	}
+	struct smb_fs_size fs;
+	if (c->session->server_caps & CAP_INFOLEVEL_PASSTHRU) {
+		ret = query_fs(c, SMB_QUERY_FS_FULL_SIZE_INFO, &reply);
+		if (ret == 0)
+			ret = smb_parse_fs_full_size_info(reply.t2.data, reply.t2.total_data, &fs);
+	} else {
+		ret = -EINVAL;
+	}
+	if (ret < 0) {
+		smb_reply_clear(&reply);
+		ret = query_fs(c, SMB_QUERY_FS_SIZE_INFO, &reply);
+		if (ret == 0)
+			ret = smb_parse_fs_size_info(reply.t2.data, reply.t2.total_data, &fs);
+		if (ret == -EPROTO)
+			ret = -EIO;
+		if (ret < 0)
+			goto out;
+	}
+	st->f_bsize = (unsigned long)fs.bytes_per_sector * fs.sectors_per_unit;
+	st->f_frsize = st->f_bsize;
+	st->f_blocks = fs.total_units;
+	st->f_bfree = fs.actual_avail_units;
+	st->f_bavail = fs.caller_avail_units;
+out:
+	smb_reply_clear(&reply);
+	return ret;
+}

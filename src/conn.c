@@ -1,0 +1,683 @@
+/* One SMB connection: socket, MID table, receiver thread.  See conn.h for
+ * the request life cycle and locking rules.
+ *
+ * Invariants (under c->lock):
+ *  - a request is in `pending` exactly while it holds a credit and has not
+ *    completed; whoever removes it from `pending` releases the credit;
+ *  - once `dead` is set it stays set, `pending` is empty and every waiter
+ *    has been woken with dead_err.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netbios.h"
+#include "signing.h"
+
+#define DEFAULT_MAX_MPX 50
+#define DEFAULT_MAX_MSG (64 * 1024)
+#define MAX_RETARGETS 3
+
+struct conn_req {
+	struct conn *conn;
+	uint16_t mid;
+	uint8_t command;
+	uint32_t seq; /* signing sequence number of the request */
+	GCond cond;
+	bool done;
+	int err;
+	struct smb_reply reply;
+};
+
+struct conn {
+	int fd;
+	char *peer; /* "host:port" for logs */
+	int request_timeout_ms;
+
+	GMutex lock;
+	GCond credit_cond;
+	GHashTable *pending; /* mid -> struct conn_req* */
+	uint16_t next_mid;
+	unsigned in_flight;
+	unsigned max_in_flight;
+	uint32_t max_msg;
+	bool dead;
+	int dead_err;
+	bool established; /* set once the session is up: failures before that are
+			     reported by the caller in one line, not logged */
+	struct conn_stats stats;
+
+	GMutex send_lock;
+	bool signing;
+	uint8_t *sign_key;
+	size_t sign_key_len;
+	uint32_t seq;
+
+	GThread *reader;
+	char *dump_dir; /* $SMBFUSE_DUMP_DIR: received frames saved for the fuzz corpus */
+	unsigned dump_count;
+};
+
+void smb_reply_clear(struct smb_reply *r)
+{
+	g_free(r->frame);
+	smb_trans2_rep_clear(&r->t2);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- socket helpers ---- */
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int connect_addr(const struct addrinfo *ai, int timeout_ms)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			ai->ai_protocol);
+	if (fd < 0)
+		return -errno;
+	int ret = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (ret < 0 && errno != EINPROGRESS) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (ret < 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		do
+			ret = poll(&pfd, 1, timeout_ms);
+		while (ret < 0 && errno == EINTR);
+		if (ret == 0) {
+			ret = -ETIMEDOUT;
+			goto out_close;
+		}
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr) {
+			ret = -soerr;
+			goto out_close;
+		}
+	}
+	int flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	return fd;
+out_close:
+	close(fd);
+	return ret;
+}
+
+/* Resolves host and connects to the first address that answers. */
+static int tcp_connect(const char *host, uint16_t port, int timeout_ms, char **errmsg)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res = NULL;
+	char portstr[8];
+	int fd = -EHOSTUNREACH;
+
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	int gai = getaddrinfo(host, portstr, &hints, &res);
+	if (gai == EAI_ADDRFAMILY || gai == EAI_NONAME) {
+		hints.ai_flags = 0; /* loopback-only hosts have no "configured" address */
+		gai = getaddrinfo(host, portstr, &hints, &res);
+	}
+	if (gai != 0) {
+		*errmsg = g_strdup_printf("cannot resolve host %s: %s", host, gai_strerror(gai));
+		return -EHOSTUNREACH;
+	}
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		fd = connect_addr(ai, timeout_ms);
+		if (fd >= 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		if (fd == -ECONNREFUSED)
+			*errmsg = g_strdup_printf("connection refused by %s port %u", host, port);
+		else if (fd == -ETIMEDOUT)
+			*errmsg = g_strdup_printf("connection to %s port %u timed out", host, port);
+		else
+			*errmsg = g_strdup_printf("cannot connect to %s port %u: %s", host, port,
+						  g_strerror(-fd));
+	}
+	return fd;
+}
+
+/* The NetBIOS called name for host: servern= wins; an IP literal gives
+ * "*SMBSERVER"; otherwise the first label of the host name. */
+static char *called_name_for(const char *host)
+{
+	if (g_hostname_is_ip_address(host))
+		return g_strdup("*SMBSERVER");
+	const char *dot = strchr(host, '.');
+	return g_ascii_strup(host, dot ? dot - host : -1);
+}
+
+static char *calling_name(void)
+{
+	char name[256] = "SMBFUSE";
+	gethostname(name, sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	char *dot = strchr(name, '.');
+	if (dot)
+		*dot = 0;
+	return g_ascii_strup(name, -1);
+}
+
+/* RFC 1002 4.3.2: session request, then one of positive / negative /
+ * retarget responses. */
+static int netbios_session(int fd, const char *called, const char *calling,
+			   struct netbios_session_reply *reply)
+{
+	uint8_t buf[NETBIOS_HDR_LEN + 2 * NETBIOS_ENCODED_NAME_LEN];
+	struct wr w;
+	uint8_t hdr[NETBIOS_HDR_LEN], payload[16];
+	uint8_t type;
+	uint32_t len;
+
+	wr_init(&w, buf, sizeof(buf));
+	int ret = netbios_encode_session_request(&w, called, calling);
+	if (ret < 0)
+		return ret;
+	ret = write_full(fd, buf, w.pos);
+	if (ret < 0)
+		return ret;
+	ret = read_full(fd, hdr, sizeof(hdr));
+	if (ret < 0)
+		return ret;
+	netbios_decode_header(hdr, &type, &len);
+	if (len > sizeof(payload))
+		return -EPROTO;
+	ret = read_full(fd, payload, len);
+	if (ret < 0)
+		return ret;
+	return netbios_decode_session_reply(type, payload, len, reply);
+}
+
+static int open_socket(const struct conn_params *p, char **errmsg)
+{
+	char *host = g_strdup(p->host);
+	uint16_t port = p->port;
+	char *called = p->called_name ? g_ascii_strup(p->called_name, -1) : called_name_for(host);
+	char *calling = p->calling_name ? g_strdup(p->calling_name) : calling_name();
+	int fd = -EPROTO;
+
+	for (int hop = 0; hop <= MAX_RETARGETS; hop++) {
+		fd = tcp_connect(host, port, p->connect_timeout_ms, errmsg);
+		if (fd < 0 || !p->netbios)
+			goto out;
+
+		struct timeval tv = { .tv_sec = p->connect_timeout_ms / 1000,
+				      .tv_usec = (p->connect_timeout_ms % 1000) * 1000 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		struct netbios_session_reply reply;
+		int ret = netbios_session(fd, called, calling, &reply);
+		if (ret < 0) {
+			close(fd);
+			fd = ret;
+			*errmsg = g_strdup_printf(
+				"%s port %u: NetBIOS session request failed: %s", host, port,
+				ret == -EAGAIN ? "no answer" : g_strerror(-ret));
+			goto out;
+		}
+		struct timeval zero = { 0, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &zero, sizeof(zero));
+		switch (reply.result) {
+		case NETBIOS_SESSION_OK:
+			goto out;
+		case NETBIOS_SESSION_RETARGET: {
+			close(fd);
+			uint32_t ip = reply.retarget_ip;
+			g_free(host);
+			host = g_strdup_printf("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+					       (ip >> 8) & 0xff, ip & 0xff);
+			port = reply.retarget_port;
+			log_info("NetBIOS session retargeted to %s port %u", host, port);
+			continue;
+		}
+		case NETBIOS_SESSION_REFUSED:
+			close(fd);
+			fd = -ECONNREFUSED;
+			/* Servers that do not know their own name answer to
+			 * "*SMBSERVER" (RFC 1002 name, MS-CIFS 3.2.4.2.1). */
+			if (!p->called_name && strcmp(called, "*SMBSERVER") != 0) {
+				log_info("NetBIOS name %s refused (%s), trying *SMBSERVER", called,
+					 netbios_error_string(reply.error));
+				g_free(called);
+				called = g_strdup("*SMBSERVER");
+				hop--;
+				continue;
+			}
+			*errmsg = g_strdup_printf("%s port %u refused NetBIOS session for %s: %s",
+						  host, port, called,
+						  netbios_error_string(reply.error));
+			goto out;
+		}
+	}
+	*errmsg = g_strdup_printf("too many NetBIOS retargets from %s", p->host);
+	fd = -ELOOP;
+out:
+	g_free(host);
+	g_free(called);
+	g_free(calling);
+	return fd;
+}
+
+/* ---- failure ---- */
+
+static gboolean fail_pending(gpointer key, gpointer value, gpointer user)
+{
+	struct conn_req *req = value;
+	req->err = GPOINTER_TO_INT(user);
+	req->done = true;
+	g_cond_signal(&req->cond);
+	return TRUE;
+}
+
+/* Marks the connection dead (once), fails every pending request. Called with
+ * c->lock held. */
+static void die_locked(struct conn *c, int err)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->dead_err = err;
+	g_hash_table_foreach_remove(c->pending, fail_pending, GINT_TO_POINTER(err));
+	c->in_flight = 0;
+	g_cond_broadcast(&c->credit_cond);
+	shutdown(c->fd, SHUT_RDWR);
+	if (err != -ESHUTDOWN && c->established)
+		log_warn("connection to %s lost: %s", c->peer, g_strerror(-err));
+}
+
+static void conn_die(struct conn *c, int err)
+{
+	g_mutex_lock(&c->lock);
+	die_locked(c, err);
+	g_mutex_unlock(&c->lock);
+}
+
+/* ---- receiver ---- */
+
+/* Hands a reply frame to its waiter.  Takes ownership of frame. */
+static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
+{
+	struct smb_msg msg;
+	int ret = smb_msg_parse(frame, len, &msg);
+	if (ret < 0) {
+		log_warn("malformed SMB message from %s (%u bytes)", c->peer, len);
+		log_hexdump("malformed message", frame, len < 64 ? len : 64);
+		g_free(frame);
+		conn_die(c, -EPROTO);
+		return;
+	}
+	if (!(msg.hdr.flags & SMB_FLAGS_REPLY)) {
+		/* Oplock breaks arrive as requests with MID 0xFFFF; we take no
+		 * oplocks, so anything else is unexpected. */
+		log_debug("ignoring request 0x%02x from server", msg.hdr.command);
+		g_free(frame);
+		return;
+	}
+
+	g_mutex_lock(&c->lock);
+	c->stats.bytes_received += len + NETBIOS_HDR_LEN;
+	struct conn_req *req = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(msg.hdr.mid));
+	if (!req || req->command != msg.hdr.command) {
+		g_mutex_unlock(&c->lock);
+		log_debug("reply for unknown MID %u (command 0x%02x)", msg.hdr.mid,
+			  msg.hdr.command);
+		g_free(frame);
+		return;
+	}
+	if (c->signing && !signing_verify(c->sign_key, c->sign_key_len, frame, len, req->seq + 1)) {
+		g_mutex_unlock(&c->lock);
+		g_free(frame);
+		log_err("bad signature on reply from %s: dropping the connection", c->peer);
+		conn_die(c, -EBADMSG);
+		return;
+	}
+	if (req->command == SMB_COM_TRANSACTION2 &&
+	    (msg.hdr.status == NT_STATUS_OK || msg.hdr.status == NT_STATUS_BUFFER_OVERFLOW)) {
+		ret = smb_trans2_rep_add(&req->reply.t2, &msg);
+		if (ret == 0) { /* more parts to come with the same MID */
+			g_mutex_unlock(&c->lock);
+			g_free(frame);
+			return;
+		}
+		if (ret < 0)
+			req->err = ret;
+	}
+	g_hash_table_remove(c->pending, GUINT_TO_POINTER(req->mid));
+	c->in_flight--;
+	g_cond_signal(&c->credit_cond);
+	req->reply.frame = frame;
+	req->reply.len = len;
+	req->reply.msg = msg;
+	req->done = true;
+	g_cond_signal(&req->cond);
+	g_mutex_unlock(&c->lock);
+}
+
+/* Saves a received frame as a fuzzing seed (tests/fuzz/corpus). */
+static void dump_frame(struct conn *c, const uint8_t *frame, uint32_t len)
+{
+	char *name = g_strdup_printf("%s/reply-%02x-%d-%04u.bin", c->dump_dir,
+				     len > 4 ? frame[4] : 0, (int)getpid(), c->dump_count++);
+	g_file_set_contents(name, (const char *)frame, len, NULL);
+	g_free(name);
+}
+
+static gpointer reader_main(gpointer data)
+{
+	struct conn *c = data;
+	uint8_t hdr[NETBIOS_HDR_LEN];
+
+	for (;;) {
+		int ret = read_full(c->fd, hdr, sizeof(hdr));
+		if (ret < 0) {
+			conn_die(c, ret);
+			break;
+		}
+		uint8_t type;
+		uint32_t len;
+		netbios_decode_header(hdr, &type, &len);
+		if (type == NB_KEEPALIVE && len == 0)
+			continue;
+		if (type != NB_SESSION_MESSAGE || len < SMB_HDR_LEN) {
+			log_warn("unexpected NetBIOS frame type 0x%02x length %u from %s", type, len,
+				 c->peer);
+			conn_die(c, -EPROTO);
+			break;
+		}
+		uint8_t *frame = g_malloc(len);
+		ret = read_full(c->fd, frame, len);
+		if (ret < 0) {
+			g_free(frame);
+			conn_die(c, ret);
+			break;
+		}
+		if (log_debug_enabled())
+			log_hexdump("received", frame, len < 96 ? len : 96);
+		if (c->dump_dir)
+			dump_frame(c, frame, len);
+		dispatch(c, frame, len);
+	}
+	return NULL;
+}
+
+/* ---- public ---- */
+
+int conn_open(const struct conn_params *p, struct conn **out, char **errmsg)
+{
+	*errmsg = NULL;
+	int fd = open_socket(p, errmsg);
+	if (fd < 0)
+		return fd;
+
+	struct conn *c = g_new0(struct conn, 1);
+	c->fd = fd;
+	c->peer = g_strdup_printf("%s port %u", p->host, p->port);
+	c->request_timeout_ms = p->request_timeout_ms > 0 ? p->request_timeout_ms : 60000;
+	g_mutex_init(&c->lock);
+	g_mutex_init(&c->send_lock);
+	g_cond_init(&c->credit_cond);
+	c->pending = g_hash_table_new(g_direct_hash, g_direct_equal);
+	c->next_mid = 1;
+	c->max_in_flight = 1; /* until negotiate tells us MaxMpxCount */
+	c->max_msg = DEFAULT_MAX_MSG;
+
+	/* A server that stops reading must not block a sender forever. */
+	struct timeval tv = { .tv_sec = c->request_timeout_ms / 1000,
+			      .tv_usec = (c->request_timeout_ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+	const char *dump = getenv("SMBFUSE_DUMP_DIR");
+	if (dump && *dump)
+		c->dump_dir = g_strdup(dump);
+	c->reader = g_thread_new("smb-reader", reader_main, c);
+	*out = c;
+	return 0;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	conn_die(c, -ESHUTDOWN);
+	g_thread_join(c->reader);
+	close(c->fd);
+	g_hash_table_destroy(c->pending);
+	g_cond_clear(&c->credit_cond);
+	g_mutex_clear(&c->lock);
+	g_mutex_clear(&c->send_lock);
+	if (c->sign_key)
+		memset(c->sign_key, 0, c->sign_key_len);
+	g_free(c->sign_key);
+	g_free(c->peer);
+	g_free(c->dump_dir);
+	g_free(c);
+}
+
+bool conn_alive(struct conn *c)
+{
+	g_mutex_lock(&c->lock);
+	bool alive = !c->dead;
+	g_mutex_unlock(&c->lock);
+	return alive;
+}
+
+int conn_error(struct conn *c)
+{
+	g_mutex_lock(&c->lock);
+	int err = c->dead ? c->dead_err : 0;
+	g_mutex_unlock(&c->lock);
+	return err;
+}
+
+void conn_set_established(struct conn *c)
+{
+	g_mutex_lock(&c->lock);
+	c->established = true;
+	g_mutex_unlock(&c->lock);
+}
+
+void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg)
+{
+	g_mutex_lock(&c->lock);
+	c->max_in_flight = max_mpx ? max_mpx : 1;
+	c->max_msg = max_msg ? max_msg : DEFAULT_MAX_MSG;
+	g_cond_broadcast(&c->credit_cond);
+	g_mutex_unlock(&c->lock);
+}
+
+void conn_start_signing(struct conn *c, const uint8_t *key, size_t key_len, uint32_t seq)
+{
+	g_mutex_lock(&c->send_lock);
+	g_mutex_lock(&c->lock);
+	g_free(c->sign_key);
+	c->sign_key = g_memdup2(key, key_len);
+	c->sign_key_len = key_len;
+	c->seq = seq;
+	c->signing = true;
+	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->send_lock);
+}
+
+void conn_msg_begin(struct conn *c, struct wr *w, void *buf, size_t cap, uint8_t command,
+		    uint16_t tid, uint16_t uid)
+{
+	struct smb_hdr h = {
+		.command = command,
+		.flags = SMB_FLAGS_CASE_INSENSITIVE | SMB_FLAGS_CANONICALIZED_PATHS,
+		.flags2 = SMB_FLAGS2_LONG_NAMES | SMB_FLAGS2_NT_STATUS | SMB_FLAGS2_UNICODE |
+			  SMB_FLAGS2_IS_LONG_NAME,
+		.tid = tid,
+		.uid = uid,
+		.pid = (uint16_t)getpid(),
+		.pid_high = (uint16_t)((uint32_t)getpid() >> 16),
+	};
+	g_mutex_lock(&c->lock);
+	if (c->signing)
+		h.flags2 |= SMB_FLAGS2_SMB_SECURITY_SIGNATURE;
+	g_mutex_unlock(&c->lock);
+	wr_init(w, buf, cap);
+	wr_zero(w, NETBIOS_HDR_LEN);
+	w->origin = NETBIOS_HDR_LEN;
+	smb_hdr_encode(w, &h);
+}
+
+/* Picks a MID not in use (0xFFFF is reserved for oplock breaks). */
+static uint16_t next_mid_locked(struct conn *c)
+{
+	for (;;) {
+		uint16_t mid = c->next_mid++;
+		if (mid == 0 || mid == 0xFFFF)
+			continue;
+		if (!g_hash_table_contains(c->pending, GUINT_TO_POINTER(mid)))
+			return mid;
+	}
+}
+
+struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
+{
+	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN) {
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	size_t smb_len = w->pos - NETBIOS_HDR_LEN;
+	uint8_t *smb = w->data + NETBIOS_HDR_LEN;
+	struct conn_req *req = g_new0(struct conn_req, 1);
+	req->conn = c;
+	req->command = smb[4];
+	g_cond_init(&req->cond);
+
+	g_mutex_lock(&c->lock);
+	while (!c->dead && c->in_flight >= c->max_in_flight)
+		g_cond_wait(&c->credit_cond, &c->lock);
+	if (c->dead) {
+		*err = -ENOTCONN;
+		g_mutex_unlock(&c->lock);
+		goto out_free;
+	}
+	req->mid = next_mid_locked(c);
+	c->in_flight++;
+	c->stats.requests++;
+	c->stats.bytes_sent += w->pos;
+	g_hash_table_insert(c->pending, GUINT_TO_POINTER(req->mid), req);
+	g_mutex_unlock(&c->lock);
+
+	netbios_encode_header(w->data, NB_SESSION_MESSAGE, (uint32_t)smb_len);
+	smb[30] = (uint8_t)req->mid;
+	smb[31] = (uint8_t)(req->mid >> 8);
+
+	g_mutex_lock(&c->send_lock);
+	if (c->signing) {
+		req->seq = c->seq;
+		c->seq += 2;
+		signing_sign(c->sign_key, c->sign_key_len, smb, smb_len, req->seq);
+	}
+	if (log_debug_enabled())
+		log_hexdump("sending", smb, smb_len < 96 ? smb_len : 96);
+	int ret = write_full(c->fd, w->data, w->pos);
+	g_mutex_unlock(&c->send_lock);
+	if (ret < 0)
+		conn_die(c, ret); /* fails this request too; conn_wait reports it */
+	return req;
+
+out_free:
+	g_cond_clear(&req->cond);
+	g_free(req);
+	return NULL;
+}
+
+int conn_wait(struct conn_req *req, struct smb_reply *reply)
+{
+	struct conn *c = req->conn;
+	gint64 deadline = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+	int err;
+
+	g_mutex_lock(&c->lock);
+	while (!req->done) {
+		if (!g_cond_wait_until(&req->cond, &c->lock, deadline) && !req->done) {
+			/* No answer in time: the server is stuck or gone.  Failing
+			 * the connection fails every other waiter too, which is
+			 * what they would get after their own timeout anyway. */
+			if (c->established)
+				log_warn("no reply from %s to command 0x%02x (MID %u) in %d ms",
+					 c->peer, req->command, req->mid, c->request_timeout_ms);
+			die_locked(c, -ETIMEDOUT);
+		}
+	}
+	err = req->err;
+	g_mutex_unlock(&c->lock);
+
+	if (err < 0)
+		smb_reply_clear(&req->reply);
+	else
+		*reply = req->reply;
+	g_cond_clear(&req->cond);
+	g_free(req);
+	return err;
+}
+
+int conn_call(struct conn *c, struct wr *w, struct smb_reply *reply)
+{
+	int err;
+	struct conn_req *req = conn_submit(c, w, &err);
+	if (!req)
+		return err;
+	return conn_wait(req, reply);
+}
+
+void conn_get_stats(struct conn *c, struct conn_stats *st)
+{
+	g_mutex_lock(&c->lock);
+	*st = c->stats;
+	st->in_flight = c->in_flight;
+	g_mutex_unlock(&c->lock);
+}

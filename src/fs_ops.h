@@ -1,0 +1,25 @@
+/* struct fuse_operations for smbfuse: translation from FUSE calls to
+ * client.c, and SMB metadata to struct stat. */
+#ifndef SMBFUSE_FS_OPS_H
+#define SMBFUSE_FS_OPS_H
+
+#include <fuse.h>
+#include <sys/stat.h>
+
+#include "client.h"
+#include "opts.h"
+
+struct smbfuse {
+	struct client *client;
+	const struct smbfuse_opts *opts;
+	uid_t default_uid;
+	gid_t default_gid;
+};
+
+extern const struct fuse_operations smbfuse_ops;
+
+/* SMB metadata -> struct stat, applying uid=/gid=/file_mode=/dir_mode=. */
+void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,
+		       struct stat *st);
+
+#endif

@@ -1,0 +1,238 @@
+/* argv -> options -> session -> FUSE main loop.
+ *
+ * Daemonising: the process forks before any thread exists (the connection's
+ * receiver is a thread, and threads do not survive fork).  The parent waits
+ * on a pipe: the child reports success only once the share is mounted, or
+ * sends one line saying why it failed, which the parent prints; so the
+ * command's exit status tells whether the mount worked. */
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <glib.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "fs_ops.h"
+#include "log.h"
+#include "opts.h"
+#include "session.h"
+
+#define EXIT_USAGE 1
+#define EXIT_MOUNT_FAILURE 32
+
+/* Write end of the pipe to the waiting parent; -1 in the foreground. */
+static int status_fd = -1;
+
+/* Reports the outcome: in the foreground print it, in the child send it to
+ * the parent.  Exit code 0 means mounted. */
+static void report(int code, const char *msg)
+{
+	if (status_fd < 0) {
+		if (code)
+			fprintf(stderr, "smbfuse: %s\n", msg);
+		return;
+	}
+	char *line = g_strdup_printf("%d %s", code, msg ? msg : "");
+	ssize_t n = write(status_fd, line, strlen(line));
+	(void)n;
+	g_free(line);
+	close(status_fd);
+	status_fd = -1;
+}
+
+/* Parent side: wait for the child's verdict. */
+static int wait_for_child(int fd)
+{
+	GString *buf = g_string_new("");
+	char chunk[512];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		g_string_append_len(buf, chunk, n);
+	}
+	close(fd);
+	int code = EXIT_MOUNT_FAILURE;
+	char *space = strchr(buf->str, ' ');
+	if (!buf->len || !space) {
+		fprintf(stderr, "smbfuse: the mount process exited without saying why\n");
+	} else {
+		*space = 0;
+		code = atoi(buf->str);
+		if (code)
+			fprintf(stderr, "smbfuse: %s\n", space + 1);
+	}
+	g_string_free(buf, TRUE);
+	return code;
+}
+
+static void daemonize_early(void)
+{
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "smbfuse: pipe: %s\n", g_strerror(errno));
+		exit(EXIT_MOUNT_FAILURE);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "smbfuse: fork: %s\n", g_strerror(errno));
+		exit(EXIT_MOUNT_FAILURE);
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		exit(wait_for_child(pfd[0]));
+	}
+	close(pfd[0]);
+	status_fd = pfd[1];
+	setsid();
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (chdir("/") < 0)
+		log_warn("chdir /: %s", g_strerror(errno));
+	log_use_syslog();
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct smbfuse_opts opts = { 0 };
+	struct smbfuse fs = { .opts = &opts };
+	struct session *session = NULL;
+	struct fuse *fuse = NULL;
+	char *errmsg = NULL;
+	char mountpoint[PATH_MAX];
+	int ret, code = EXIT_MOUNT_FAILURE;
+
+	log_init("smbfuse", false);
+	ret = opts_parse(&args, &opts, &errmsg);
+	opts_scrub_argv(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "smbfuse: %s\n", errmsg);
+		g_free(errmsg);
+		code = EXIT_USAGE;
+		goto out_free;
+	}
+	if (opts.show_version) {
+		printf("smbfuse %s\n", PACKAGE_VERSION);
+		fuse_lowlevel_version();
+		code = 0;
+		goto out_free;
+	}
+	if (opts.show_help) {
+		opts_print_help(argv[0]);
+		fuse_lib_help(&args);
+		code = 0;
+		goto out_free;
+	}
+	log_init("smbfuse", opts.debug);
+	if (!realpath(opts.mountpoint, mountpoint)) {
+		fprintf(stderr, "smbfuse: mount point %s: %s\n", opts.mountpoint,
+			g_strerror(errno));
+		goto out_free;
+	}
+
+	const char *crypto_err = NULL;
+	if (crypto_init(&crypto_err) < 0) {
+		fprintf(stderr, "smbfuse: %s\n", crypto_err);
+		goto out_free;
+	}
+	if (!opts.foreground)
+		daemonize_early();
+
+	char *fsopts = g_strdup_printf("-osubtype=smbfuse,fsname=%s", opts.unc);
+	fuse_opt_add_arg(&args, fsopts);
+	g_free(fsopts);
+	/* Writing lands with read-write support; until then the kernel
+	 * refuses writes with EROFS instead of the ops answering ENOSYS. */
+	fuse_opt_add_arg(&args, "-oro");
+	fuse = fuse_new(&args, &smbfuse_ops, sizeof(smbfuse_ops), &fs);
+	if (!fuse) {
+		report(EXIT_USAGE, "invalid FUSE options");
+		code = EXIT_USAGE;
+		goto out_free;
+	}
+
+	struct session_params sp;
+	opts_session_params(&opts, &sp);
+	ret = session_open(&sp, &session, &errmsg);
+	if (ret < 0) {
+		report(EXIT_MOUNT_FAILURE, errmsg);
+		g_free(errmsg);
+		goto out_destroy;
+	}
+	fs.client = client_new(session, opts.subdir);
+	fs.client->open_cmd = opts_open_cmd(&opts);
+	fs.default_uid = getuid();
+	fs.default_gid = getgid();
+
+	if (opts.subdir) {
+		struct smb_file_info fi;
+		ret = client_getattr(fs.client, "/", &fi);
+		if (ret < 0 || !(fi.is_dir || (fi.has_unix && fi.unix_type == UNIX_TYPE_DIR))) {
+			errmsg = g_strdup_printf("%s: subdirectory %s: %s", opts.unc, opts.subdir,
+						 ret < 0 ? g_strerror(-ret) : "not a directory");
+			report(EXIT_MOUNT_FAILURE, errmsg);
+			g_free(errmsg);
+			goto out_destroy;
+		}
+	}
+
+	if (fuse_mount(fuse, mountpoint) != 0) {
+		errmsg = g_strdup_printf("cannot mount on %s", mountpoint);
+		report(EXIT_MOUNT_FAILURE, errmsg);
+		g_free(errmsg);
+		goto out_destroy;
+	}
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
+		report(EXIT_MOUNT_FAILURE, "cannot set signal handlers");
+		goto out_unmount;
+	}
+	if (opts.foreground)
+		log_info("mounted %s on %s (user %s%s)", session->unc, mountpoint, session->user,
+			 session->unix_ext ? ", UNIX extensions" : "");
+	report(0, "mounted");
+	if (!opts.foreground)
+		detach_stdio();
+
+	if (opts.singlethread) {
+		ret = fuse_loop(fuse);
+	} else {
+		struct fuse_loop_config lc = { .clone_fd = 0, .max_idle_threads = 16 };
+		ret = fuse_loop_mt(fuse, &lc);
+	}
+	code = ret == 0 ? 0 : EXIT_MOUNT_FAILURE;
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+	fuse_unmount(fuse);
+out_destroy:
+	fuse_destroy(fuse);
+	client_free(fs.client);
+	session_free(session);
+out_free:
+	if (status_fd >= 0)
+		report(code ? code : EXIT_MOUNT_FAILURE, "failed");
+	opts_free(&opts);
+	fuse_opt_free_args(&args);
+	return code;
+}

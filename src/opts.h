@@ -1,0 +1,66 @@
+/* Command line and mount options: the table, defaults, validation and the
+ * credentials file.  Names follow mount.cifs so habits carry over. */
+#ifndef SMBFUSE_OPTS_H
+#define SMBFUSE_OPTS_H
+
+#include <fuse.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "client.h"
+#include "session.h"
+
+struct smbfuse_opts {
+	/* //HOST[:PORT]/SHARE[/SUBDIR] */
+	char *unc;
+	char *host;
+	char *share;
+	char *subdir;
+	char *mountpoint;
+	unsigned port; /* 0: 445, or 139 with netbios */
+
+	char *username;
+	char *password;
+	char *domain;
+	char *credentials;
+	char *sec;
+	bool guest;
+	bool netbios;
+	char *servern;
+	bool sign;
+	bool nounix;
+	char *opencmd;
+
+	bool uid_set, gid_set;
+	unsigned uid, gid;
+	unsigned file_mode, dir_mode;
+	bool ro;
+	double actimeo;
+	unsigned rsize, wsize;
+	unsigned timeout; /* seconds a request may wait for its reply */
+	unsigned conn_timeout;
+
+	int foreground;
+	int debug;
+	int show_help;
+	int show_version;
+	int singlethread;
+
+	char *bad_option; /* first option we do not know, for the error line */
+};
+
+/* Parses argv into opts; FUSE's own options stay in *args for fuse_new.
+ * Returns 0, or -EINVAL with *errmsg (g_malloc) naming what is wrong.  Reads
+ * the credentials file and the PASSWD / USER environment variables. */
+int opts_parse(struct fuse_args *args, struct smbfuse_opts *opts, char **errmsg);
+void opts_free(struct smbfuse_opts *opts);
+/* Overwrites password values in argv in place (password=, pass=, and the
+ * %PASS of user=NAME%PASS), so they do not show in ps or /proc/PID/cmdline. */
+void opts_scrub_argv(int argc, char *argv[]);
+/* Fills session parameters from opts (pointers into opts). */
+void opts_session_params(const struct smbfuse_opts *opts, struct session_params *p);
+enum open_cmd opts_open_cmd(const struct smbfuse_opts *opts);
+void opts_print_help(const char *progname);
+
+#endif

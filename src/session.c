@@ -1,0 +1,627 @@
+/* Session establishment, as the SMB exchange goes (MS-CIFS 3.2.4.2):
+ * negotiate, session setup, tree connect, then the CIFS UNIX extensions
+ * handshake.  Errors become one line for the user; NT status names are kept
+ * in that line so a failure can be looked up. */
+#include "session.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "netbios.h"
+#include "ntlmssp.h"
+#include "ntstatus.h"
+
+#define OUR_MAX_BUFFER 0xFFFF
+#define SMALL_MSG 4096
+/* CIFS UNIX extension capabilities we ask for.  POSIX pathnames change the
+ * path syntax ('/' separates, '\\' is an ordinary character), and Samba 4.15+
+ * answers the UNIX info levels only on sessions that asked for them. */
+#define WANTED_UNIX_CAPS                                                              \
+	(CIFS_UNIX_FCNTL_LOCKS_CAP | CIFS_UNIX_EXTATTR_CAP | CIFS_UNIX_LARGE_READ_CAP | \
+	 CIFS_UNIX_LARGE_WRITE_CAP | CIFS_UNIX_POSIX_PATHNAMES_CAP)
+
+static const char native_os[] = "Unix";
+static const char native_lanman[] = "smbfuse " PACKAGE_VERSION;
+
+void session_msg_begin(struct session *s, struct wr *w, void *buf, size_t cap,
+		       uint8_t command)
+{
+	conn_msg_begin(s->conn, w, buf, cap, command, s->tid, s->uid);
+}
+
+int session_call(struct session *s, struct wr *w, struct smb_reply *reply)
+{
+	int ret = conn_call(s->conn, w, reply);
+	if (ret < 0)
+		return ret;
+	ret = smb_hdr_errno(&reply->msg.hdr);
+	if (ret < 0)
+		smb_reply_clear(reply);
+	return ret;
+}
+
+int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params,
+		   uint16_t param_len, const uint8_t *data, uint16_t data_len,
+		   uint16_t max_param, struct smb_reply *reply)
+{
+	uint8_t buf[SMALL_MSG + 512];
+	struct wr w;
+	struct smb_trans2_req req = {
+		.subcommand = subcommand,
+		.params = params,
+		.param_len = param_len,
+		.data = data,
+		.data_len = data_len,
+		.max_param_count = max_param,
+		.max_data_count = s->max_trans_data,
+	};
+
+	if (data_len > SMALL_MSG)
+		return -EMSGSIZE;
+	session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TRANSACTION2);
+	int ret = smb_trans2_encode(&w, &req);
+	if (ret < 0)
+		return ret;
+	return session_call(s, &w, reply);
+}
+
+/* Sets FLAGS2 bits in a message started with conn_msg_begin. */
+static void msg_add_flags2(struct wr *w, uint16_t bits)
+{
+	uint8_t *f2 = w->data + w->origin + 10;
+	uint16_t v = (uint16_t)(f2[0] | f2[1] << 8) | bits;
+	f2[0] = (uint8_t)v;
+	f2[1] = (uint8_t)(v >> 8);
+}
+
+/* ---- negotiate ---- */
+
+static int negotiate(struct session *s, const struct session_params *p,
+		     struct smb_negotiate_rep *neg, struct smb_reply *reply, char **errmsg)
+{
+	uint8_t buf[256];
+	struct wr w;
+
+	conn_msg_begin(s->conn, &w, buf, sizeof(buf), SMB_COM_NEGOTIATE, 0, 0);
+	if (p->sec == SEC_NTLMSSP)
+		msg_add_flags2(&w, SMB_FLAGS2_EXTENDED_SECURITY);
+	if (p->sign)
+		msg_add_flags2(&w, SMB_FLAGS2_SMB_SECURITY_SIGNATURE);
+	int ret = smb_negotiate_encode(&w);
+	if (ret == 0)
+		ret = conn_call(s->conn, &w, reply);
+	if (ret == -EPROTONOSUPPORT || ret == -ECONNRESET || ret == -EPROTO) {
+		/* An SMB2-only server answers in SMB2 or hangs up on an SMB1
+		 * negotiate; both mean we cannot talk to it. */
+		*errmsg = g_strdup_printf("server %s does not speak SMB1 (NT LM 0.12)%s",
+					  p->server,
+					  ret == -ECONNRESET ? ": it closed the connection" : "");
+		return -EPROTONOSUPPORT;
+	}
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("negotiate with %s failed: %s", p->server,
+					  g_strerror(-ret));
+		return ret;
+	}
+	ret = smb_hdr_errno(&reply->msg.hdr);
+	if (ret == 0)
+		ret = smb_negotiate_decode(&reply->msg, neg);
+	if (ret < 0 || neg->dialect_index != 0) {
+		*errmsg = g_strdup_printf("server %s does not speak SMB1 (NT LM 0.12)",
+					  p->server);
+		return -EPROTONOSUPPORT;
+	}
+	if (!(neg->security_mode & NEGOTIATE_USER_SECURITY)) {
+		*errmsg = g_strdup_printf("server %s uses share-level security, which smbfuse "
+					  "does not support",
+					  p->server);
+		return -EPROTONOSUPPORT;
+	}
+	s->server_caps = neg->capabilities;
+	s->security_mode = neg->security_mode;
+	s->max_mpx = neg->max_mpx_count ? neg->max_mpx_count : 1;
+	s->path_sep = '\\';
+	s->max_buffer = neg->max_buffer_size;
+	if (s->max_buffer < 1024) {
+		*errmsg = g_strdup_printf("server %s offers a %u-byte buffer, too small",
+					  p->server, s->max_buffer);
+		return -EPROTO;
+	}
+	if (p->sign && !(neg->security_mode & NEGOTIATE_SECURITY_SIGNATURES_ENABLED)) {
+		*errmsg = g_strdup_printf("signing was required, but server %s does not sign",
+					  p->server);
+		return -EOPNOTSUPP;
+	}
+	conn_set_limits(s->conn, s->max_mpx, s->max_buffer);
+	return 0;
+}
+
+/* ---- session setup ---- */
+
+static uint32_t our_caps(const struct session *s, bool extended)
+{
+	uint32_t caps = CAP_UNICODE | CAP_LARGE_FILES | CAP_NT_SMBS | CAP_STATUS32 |
+			CAP_LARGE_READX | CAP_LARGE_WRITEX | CAP_UNIX;
+	if (extended)
+		caps |= CAP_EXTENDED_SECURITY;
+	return caps & (s->server_caps | CAP_EXTENDED_SECURITY);
+}
+
+static int setup_call(struct session *s, const struct smb_session_setup_req *req,
+		      struct smb_reply *reply, uint16_t flags2)
+{
+	size_t cap = 1024 + req->security_blob_len + req->unicode_password_len;
+	uint8_t *buf = g_malloc(cap);
+	struct wr w;
+
+	conn_msg_begin(s->conn, &w, buf, cap, SMB_COM_SESSION_SETUP_ANDX, 0, s->uid);
+	msg_add_flags2(&w, flags2);
+	int ret = smb_session_setup_encode(&w, req);
+	if (ret == 0)
+		ret = conn_call(s->conn, &w, reply);
+	g_free(buf);
+	return ret;
+}
+
+/* MS-CIFS 3.2.4.2.4: a client that wants signing says so in the session
+ * setup request's Flags2; the server then signs from its reply on. */
+static uint16_t sign_flag(const struct session_params *p)
+{
+	return p->sign ? SMB_FLAGS2_SMB_SECURITY_SIGNATURE : 0;
+}
+
+static char *auth_error(const struct session_params *p, uint32_t status)
+{
+	return g_strdup_printf("authentication failed for user %s%s%s on %s (%s)",
+			       p->domain && *p->domain ? p->domain : "",
+			       p->domain && *p->domain ? "\\" : "", p->user ? p->user : "",
+			       p->server, ntstatus_name(status));
+}
+
+static int setup_extended(struct session *s, const struct session_params *p,
+			  const struct smb_negotiate_rep *neg, GByteArray *mac_key, char **errmsg)
+{
+	struct smb_reply reply = { 0 };
+	struct ntlmssp_challenge chal = { 0 };
+	GByteArray *nego = NULL, *blob = NULL, *auth = NULL;
+	bool anonymous = p->guest || p->sec == SEC_NONE;
+	int ret;
+
+	if (neg->security_blob_len &&
+	    !spnego_offers_ntlmssp(neg->security_blob, neg->security_blob_len)) {
+		*errmsg = g_strdup_printf("server %s does not offer NTLMSSP authentication",
+					  p->server);
+		return -EPROTONOSUPPORT;
+	}
+	uint32_t flags = NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_REQUEST_TARGET |
+			 NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
+			 NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |
+			 NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_NEGOTIATE_128 |
+			 NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_56;
+	if (p->sign)
+		flags |= NTLMSSP_NEGOTIATE_SIGN;
+	if (anonymous)
+		flags |= NTLMSSP_ANONYMOUS;
+	nego = ntlmssp_negotiate_msg(flags);
+	blob = spnego_wrap_init(nego->data, nego->len);
+
+	struct smb_session_setup_req req = {
+		.extended = true,
+		.max_buffer_size = OUR_MAX_BUFFER,
+		.max_mpx_count = s->max_mpx,
+		.session_key = neg->session_key,
+		.capabilities = our_caps(s, true),
+		.security_blob = blob->data,
+		.security_blob_len = blob->len,
+		.unicode = true,
+		.native_os = native_os,
+		.native_lanman = native_lanman,
+	};
+	uint16_t flags2 = SMB_FLAGS2_EXTENDED_SECURITY | sign_flag(p);
+	ret = setup_call(s, &req, &reply, flags2);
+	if (ret < 0)
+		goto out_transport;
+	if (reply.msg.hdr.status != NT_STATUS_MORE_PROCESSING_REQUIRED) {
+		ret = smb_hdr_errno(&reply.msg.hdr);
+		*errmsg = ret < 0 ? auth_error(p, reply.msg.hdr.status)
+				  : g_strdup_printf("server %s skipped the NTLMSSP challenge",
+						    p->server);
+		ret = ret < 0 ? ret : -EPROTO;
+		goto out;
+	}
+	s->uid = reply.msg.hdr.uid;
+
+	struct smb_session_setup_rep rep;
+	const uint8_t *token;
+	size_t token_len;
+	int neg_state;
+	ret = smb_session_setup_decode(&reply.msg, true, &rep);
+	if (ret == 0)
+		ret = spnego_unwrap(rep.security_blob, rep.security_blob_len, &token, &token_len,
+				    &neg_state);
+	if (ret == 0)
+		ret = ntlmssp_parse_challenge(token, token_len, &chal);
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("malformed NTLMSSP challenge from %s", p->server);
+		goto out;
+	}
+
+	uint8_t client_chal[8], random_key[16], session_key[16];
+	crypto_random(client_chal, sizeof(client_chal));
+	crypto_random(random_key, sizeof(random_key));
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct ntlm_creds cr = {
+		.user = anonymous ? "" : p->user,
+		.domain = p->domain ? p->domain : "",
+		.password = anonymous ? "" : p->password,
+		.workstation = "SMBFUSE",
+		.anonymous = anonymous,
+	};
+	auth = ntlmssp_authenticate_msg(&chal, &cr, client_chal, smb_timespec_to_nttime(&now),
+					random_key, session_key);
+	if (!auth) {
+		*errmsg = g_strdup("cannot build the NTLMSSP authenticate message");
+		ret = -EINVAL;
+		goto out;
+	}
+	g_byte_array_unref(blob);
+	blob = spnego_wrap_resp(auth->data, auth->len);
+	smb_reply_clear(&reply);
+	req.security_blob = blob->data;
+	req.security_blob_len = blob->len;
+	ret = setup_call(s, &req, &reply, flags2);
+	if (ret < 0)
+		goto out_transport;
+	ret = smb_hdr_errno(&reply.msg.hdr);
+	if (ret < 0) {
+		*errmsg = auth_error(p, reply.msg.hdr.status);
+		goto out;
+	}
+	ret = smb_session_setup_decode(&reply.msg, true, &rep);
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("malformed session setup reply from %s", p->server);
+		goto out;
+	}
+	s->uid = reply.msg.hdr.uid;
+	s->guest_login = rep.action & 1;
+	if (!anonymous)
+		g_byte_array_append(mac_key, session_key, sizeof(session_key));
+	memset(session_key, 0, sizeof(session_key));
+	goto out;
+
+out_transport:
+	*errmsg = g_strdup_printf("session setup with %s failed: %s", p->server,
+				  g_strerror(-ret));
+out:
+	smb_reply_clear(&reply);
+	ntlmssp_challenge_clear(&chal);
+	if (nego)
+		g_byte_array_unref(nego);
+	if (blob)
+		g_byte_array_unref(blob);
+	if (auth)
+		g_byte_array_unref(auth);
+	return ret;
+}
+
+/* Classic NT LM 0.12 session setup with the 8-byte challenge from negotiate:
+ * NTLMv2 in the Unicode password field, LMv2 in the OEM one (MS-CIFS
+ * 3.2.4.2.4, MS-NLMP 3.3.2). */
+static int setup_classic(struct session *s, const struct session_params *p,
+			 const struct smb_negotiate_rep *neg, GByteArray *mac_key, char **errmsg)
+{
+	struct smb_reply reply = { 0 };
+	GByteArray *ntresp = g_byte_array_new();
+	uint8_t lmresp[24] = { 0 };
+	uint8_t session_key[16];
+	bool anonymous = p->guest || p->sec == SEC_NONE;
+	int ret;
+
+	if (!anonymous) {
+		if (neg->challenge_len != 8) {
+			*errmsg = g_strdup_printf("server %s sent no 8-byte challenge", p->server);
+			ret = -EPROTO;
+			goto out;
+		}
+		uint8_t nt_hash[16], v2hash[16], client_chal[8];
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		crypto_random(client_chal, sizeof(client_chal));
+		ret = ntlm_nt_hash(p->password, nt_hash);
+		if (ret == 0)
+			ret = ntlm_v2_hash(nt_hash, p->user, p->domain ? p->domain : "", v2hash);
+		if (ret == 0)
+			ret = ntlm_v2_response(v2hash, neg->challenge, client_chal,
+					       smb_timespec_to_nttime(&now), NULL, 0, ntresp,
+					       session_key);
+		if (ret == 0)
+			ret = ntlm_lmv2_response(v2hash, neg->challenge, client_chal, lmresp);
+		memset(nt_hash, 0, sizeof(nt_hash));
+		memset(v2hash, 0, sizeof(v2hash));
+		if (ret < 0) {
+			*errmsg = g_strdup_printf("cannot compute the NTLMv2 response: %s",
+						  g_strerror(-ret));
+			goto out;
+		}
+	}
+
+	struct smb_session_setup_req req = {
+		.extended = false,
+		.max_buffer_size = OUR_MAX_BUFFER,
+		.max_mpx_count = s->max_mpx,
+		.session_key = neg->session_key,
+		.capabilities = our_caps(s, false),
+		.oem_password = lmresp,
+		.oem_password_len = anonymous ? 0 : sizeof(lmresp),
+		.unicode_password = ntresp->data,
+		.unicode_password_len = ntresp->len,
+		.account = anonymous ? "" : p->user,
+		.domain = p->domain ? p->domain : "",
+		.unicode = true,
+		.native_os = native_os,
+		.native_lanman = native_lanman,
+	};
+	ret = setup_call(s, &req, &reply, sign_flag(p));
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("session setup with %s failed: %s", p->server,
+					  g_strerror(-ret));
+		goto out;
+	}
+	ret = smb_hdr_errno(&reply.msg.hdr);
+	if (ret < 0 && reply.msg.hdr.status == NT_STATUS_INVALID_PARAMETER) {
+		/* Samba's default "raw NTLMv2 auth = no" answers this way. */
+		*errmsg = g_strdup_printf("authentication failed for user %s on %s (%s): the "
+					  "server refuses classic NTLMv2 (Samba: raw NTLMv2 auth); "
+					  "use sec=ntlmssp",
+					  p->user, p->server, ntstatus_name(reply.msg.hdr.status));
+		goto out;
+	}
+	if (ret < 0) {
+		*errmsg = auth_error(p, reply.msg.hdr.status);
+		goto out;
+	}
+	struct smb_session_setup_rep rep;
+	ret = smb_session_setup_decode(&reply.msg, false, &rep);
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("malformed session setup reply from %s", p->server);
+		goto out;
+	}
+	s->uid = reply.msg.hdr.uid;
+	s->guest_login = rep.action & 1;
+	/* MS-CIFS 3.2.5.3: the MAC key is the session key followed by the
+	 * challenge response. */
+	if (!anonymous) {
+		g_byte_array_append(mac_key, session_key, sizeof(session_key));
+		g_byte_array_append(mac_key, ntresp->data, ntresp->len);
+	}
+out:
+	memset(session_key, 0, sizeof(session_key));
+	smb_reply_clear(&reply);
+	g_byte_array_unref(ntresp);
+	return ret;
+}
+
+/* ---- tree connect ---- */
+
+static int tree_connect(struct session *s, const struct session_params *p, char **errmsg)
+{
+	uint8_t buf[1024];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+
+	s->unc = g_strdup_printf("\\\\%s\\%s", p->server, p->share);
+	conn_msg_begin(s->conn, &w, buf, sizeof(buf), SMB_COM_TREE_CONNECT_ANDX, 0, s->uid);
+	int ret = smb_tree_connect_encode(&w, s->unc, true);
+	if (ret == 0)
+		ret = conn_call(s->conn, &w, &reply);
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("tree connect to %s failed: %s", s->unc,
+					  g_strerror(-ret));
+		return ret;
+	}
+	uint32_t status = reply.msg.hdr.status;
+	ret = smb_hdr_errno(&reply.msg.hdr);
+	if (ret < 0) {
+		if (status == NT_STATUS_BAD_NETWORK_NAME)
+			*errmsg = g_strdup_printf("share not found: %s (%s)", s->unc,
+						  ntstatus_name(status));
+		else if (ret == -EACCES)
+			*errmsg = g_strdup_printf("access to share %s denied (%s)", s->unc,
+						  ntstatus_name(status));
+		else
+			*errmsg = g_strdup_printf("tree connect to %s failed (%s)", s->unc,
+						  ntstatus_name(status));
+		goto out;
+	}
+	struct smb_tree_connect_rep rep;
+	ret = smb_tree_connect_decode(&reply.msg, &rep);
+	if (ret < 0) {
+		*errmsg = g_strdup_printf("malformed tree connect reply from %s", p->server);
+		goto out;
+	}
+	if (strcmp(rep.service, "A:") != 0) {
+		*errmsg = g_strdup_printf("%s is not a disk share (service \"%s\")", s->unc,
+					  rep.service);
+		ret = -ENOTDIR;
+		goto out;
+	}
+	s->tid = reply.msg.hdr.tid;
+out:
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+/* ---- CIFS UNIX extensions ---- */
+
+static void unix_extensions(struct session *s)
+{
+	uint8_t params[16], data[16];
+	struct smb_reply reply = { 0 };
+	uint64_t caps = 0;
+
+	long plen = smb_qfsinfo_params(params, sizeof(params), SMB_QUERY_CIFS_UNIX_INFO);
+	if (plen < 0 || session_trans2(s, TRANS2_QUERY_FS_INFORMATION, params, (uint16_t)plen,
+				       NULL, 0, 8, &reply) < 0)
+		goto out;
+	if (smb_parse_cifs_unix_info(reply.t2.data, reply.t2.total_data, &s->unix_major,
+				     &s->unix_minor, &caps) < 0)
+		goto out;
+	smb_reply_clear(&reply);
+
+	uint64_t want = caps & WANTED_UNIX_CAPS;
+	plen = smb_set_unix_info_params(params, sizeof(params));
+	long dlen = smb_set_unix_info_data(data, sizeof(data), s->unix_major, s->unix_minor,
+					   want);
+	if (plen < 0 || dlen < 0)
+		goto out;
+	if (session_trans2(s, TRANS2_SET_FS_INFORMATION, params, (uint16_t)plen, data,
+			   (uint16_t)dlen, 8, &reply) < 0) {
+		log_info("server refused SET_CIFS_UNIX_INFO; using UNIX extensions without "
+			 "large reads");
+		want = 0;
+	}
+	s->unix_caps = want;
+	/* Without POSIX pathnames Samba refuses the UNIX info levels, so the
+	 * extensions are of no use. */
+	s->unix_ext = want & CIFS_UNIX_POSIX_PATHNAMES_CAP;
+	s->path_sep = s->unix_ext ? '/' : '\\';
+out:
+	smb_reply_clear(&reply);
+}
+
+/* Largest READ_ANDX / WRITE_ANDX payloads the negotiated capabilities allow.
+ * Plain: what fits in the server's buffer.  CAP_LARGE_READX/WRITEX: up to
+ * 128 KiB - 1 (the 17-bit NetBIOS length).  UNIX large read/write caps (Samba):
+ * up to 16 MiB - 1 framed by the 24-bit length; 1 MiB is plenty. */
+static void choose_io_sizes(struct session *s, const struct session_params *p)
+{
+	uint32_t plain = (s->max_buffer - 64) & ~1023u;
+
+	s->max_read = plain;
+	if (s->server_caps & CAP_LARGE_READX)
+		s->max_read = 60 * 1024 * 2;
+	if (s->unix_caps & CIFS_UNIX_LARGE_READ_CAP && !s->signing)
+		s->max_read = 1024 * 1024;
+	s->max_write = plain;
+	if (s->server_caps & CAP_LARGE_WRITEX)
+		s->max_write = 60 * 1024 * 2;
+	if (s->unix_caps & CIFS_UNIX_LARGE_WRITE_CAP && !s->signing)
+		s->max_write = 1024 * 1024;
+	if (p->rsize && p->rsize < s->max_read)
+		s->max_read = p->rsize;
+	if (p->wsize && p->wsize < s->max_write)
+		s->max_write = p->wsize;
+	/* TRANS2 replies must fit in one server buffer, or the server splits
+	 * them; we reassemble either way, but one part is one round trip. */
+	uint32_t td = s->max_buffer > 512 ? s->max_buffer - 512 : 512;
+	s->max_trans_data = td > 0xFFFF ? 0xFFFF : (uint16_t)td;
+}
+
+int session_open(const struct session_params *p, struct session **out, char **errmsg)
+{
+	struct session *s = g_new0(struct session, 1);
+	struct smb_negotiate_rep neg = { 0 };
+	struct smb_reply neg_reply = { 0 };
+	GByteArray *mac_key = g_byte_array_new();
+	int ret;
+
+	*errmsg = NULL;
+	ret = conn_open(&p->conn, &s->conn, errmsg);
+	if (ret < 0)
+		goto out_free;
+	ret = negotiate(s, p, &neg, &neg_reply, errmsg);
+	if (ret < 0)
+		goto out_free;
+
+	s->extended_security = p->sec == SEC_NTLMSSP && neg.extended_security;
+	if (p->sec == SEC_NTLMSSP && !neg.extended_security)
+		log_info("server %s has no extended security; using classic NTLMv2", p->server);
+	if (s->extended_security)
+		ret = setup_extended(s, p, &neg, mac_key, errmsg);
+	else
+		ret = setup_classic(s, p, &neg, mac_key, errmsg);
+	if (ret < 0)
+		goto out_free;
+	if (p->sign || (s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED)) {
+		/* Anonymous sessions have no key to sign with; servers let them
+		 * through unsigned (Samba does even with signing mandatory). */
+		if (!mac_key->len && p->sign) {
+			*errmsg = g_strdup_printf("signing was required, but a guest session "
+						  "with %s has no key to sign with",
+						  p->server);
+			ret = -EACCES;
+			goto out_free;
+		}
+	}
+	if (mac_key->len && !s->extended_security &&
+	    (p->sign || (s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED))) {
+		/* Samba 4.17 rejects our signatures after a classic NTLMv2 logon
+		 * (key = session key + NTLMv2 response); until that is understood,
+		 * say so instead of failing with "bad signature". */
+		*errmsg = g_strdup_printf("server %s requires signing, which smbfuse supports "
+					  "only with sec=ntlmssp",
+					  p->server);
+		ret = -EOPNOTSUPP;
+		goto out_free;
+	}
+	if (mac_key->len &&
+	    (p->sign || (s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED))) {
+		/* MS-CIFS 3.2.5.3: the first signed request carries sequence 2. */
+		conn_start_signing(s->conn, mac_key->data, mac_key->len, 2);
+		s->signing = true;
+	}
+	if (s->guest_login && !p->guest && p->sec != SEC_NONE)
+		log_warn("server %s logged user %s in as guest", p->server, p->user);
+	s->user = g_strdup(p->guest ? "(guest)" : p->user);
+
+	ret = tree_connect(s, p, errmsg);
+	if (ret < 0)
+		goto out_free;
+	if (p->unix_extensions && (s->server_caps & CAP_UNIX))
+		unix_extensions(s);
+	choose_io_sizes(s, p);
+	conn_set_established(s->conn);
+	log_debug("session %s: caps 0x%08x mpx %u buffer %u unix %d (caps 0x%llx) read %u "
+		  "write %u",
+		  s->unc, s->server_caps, s->max_mpx, s->max_buffer, s->unix_ext,
+		  (unsigned long long)s->unix_caps, s->max_read, s->max_write);
+	*out = s;
+	goto out;
+
+out_free:
+	session_free(s);
+out:
+	memset(mac_key->data, 0, mac_key->len);
+	g_byte_array_unref(mac_key);
+	smb_negotiate_rep_clear(&neg);
+	smb_reply_clear(&neg_reply);
+	return ret;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->conn && conn_alive(s->conn) && s->uid) {
+		uint8_t buf[128];
+		struct wr w;
+		struct smb_reply reply = { 0 };
+		if (s->tid) {
+			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TREE_DISCONNECT);
+			if (smb_tree_disconnect_encode(&w) == 0 &&
+			    conn_call(s->conn, &w, &reply) == 0)
+				smb_reply_clear(&reply);
+		}
+		session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_LOGOFF_ANDX);
+		if (smb_logoff_encode(&w) == 0 && conn_call(s->conn, &w, &reply) == 0)
+			smb_reply_clear(&reply);
+	}
+	conn_free(s->conn);
+	g_free(s->unc);
+	g_free(s->user);
+	g_free(s);
+}

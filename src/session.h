@@ -1,0 +1,74 @@
+/* One authenticated tree connection over one struct conn:
+ * NEGOTIATE -> SESSION_SETUP_ANDX (NTLMSSP in SPNEGO, or classic NTLMv2, or
+ * anonymous) -> TREE_CONNECT_ANDX, then the CIFS UNIX extensions handshake.
+ * Everything later requests need (UID, TID, negotiated sizes and
+ * capabilities) lives here; it is immutable once session_open returns. */
+#ifndef SMBFUSE_SESSION_H
+#define SMBFUSE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+enum sec_mode {
+	SEC_NTLMSSP, /* extended security, NTLMv2 inside NTLMSSP/SPNEGO (default) */
+	SEC_NTLMV2,  /* classic challenge/response: NTLMv2 + LMv2 */
+	SEC_NONE,    /* anonymous */
+};
+
+struct session_params {
+	struct conn_params conn;
+	const char *server; /* host as the user wrote it, for the UNC path */
+	const char *share;
+	const char *user;
+	const char *password;
+	const char *domain;
+	bool guest;
+	enum sec_mode sec;
+	bool unix_extensions; /* use them when the server offers them */
+	bool sign;            /* require message signing */
+	uint32_t rsize, wsize; /* 0: as large as the capabilities allow */
+};
+
+struct session {
+	struct conn *conn;
+	uint16_t uid;
+	uint16_t tid;
+	uint32_t server_caps;
+	uint8_t security_mode;
+	uint16_t max_mpx;
+	uint32_t max_buffer; /* server's MaxBufferSize */
+	bool extended_security;
+	bool guest_login;
+	bool signing;
+	bool unix_ext;
+	uint16_t unix_major, unix_minor;
+	uint64_t unix_caps; /* the ones we set with SET_CIFS_UNIX_INFO */
+	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
+	uint32_t max_read;  /* per READ_ANDX */
+	uint32_t max_write; /* per WRITE_ANDX */
+	uint16_t max_trans_data; /* MaxDataCount for TRANS2 replies */
+	char *unc;
+	char *user; /* for logs and introspection */
+};
+
+/* On failure returns -errno and sets *errmsg (g_malloc) to one line naming
+ * the cause: "authentication failed ...", "share ... not found", ... */
+int session_open(const struct session_params *p, struct session **out, char **errmsg);
+/* Tree disconnect and logoff (best effort), then closes the connection. */
+void session_free(struct session *s);
+
+/* Starts a request on the session (TID and UID filled). */
+void session_msg_begin(struct session *s, struct wr *w, void *buf, size_t cap,
+		       uint8_t command);
+/* Sends w and waits; returns -errno for transport failures and for an error
+ * status in the reply (mapped through ntstatus.c, reply cleared).  On 0 the
+ * caller owns *reply. */
+int session_call(struct session *s, struct wr *w, struct smb_reply *reply);
+/* TRANS2 round trip: params/data in, reassembled reply in *reply (t2). */
+int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params,
+		   uint16_t param_len, const uint8_t *data, uint16_t data_len,
+		   uint16_t max_param, struct smb_reply *reply);
+
+#endif

@@ -1,0 +1,18 @@
+/* SMB1 message signing (MS-CIFS 3.1.5.1): MD5(key || message with the
+ * sequence number in the signature field), first 8 bytes. */
+#ifndef SMBFUSE_SIGNING_H
+#define SMBFUSE_SIGNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* key: session key (16) followed by the NT response for classic NTLMv2, or
+ * just the 16-byte NTLMSSP session key. */
+int signing_sign(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
+		 uint32_t seq);
+/* Returns true if the signature in smb_msg matches seq (message restored). */
+bool signing_verify(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
+		    uint32_t seq);
+
+#endif

@@ -1,0 +1,190 @@
+/* Option parsing: UNC forms, validation, credentials, ignored options and
+ * password scrubbing. */
+#include <errno.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "opts.h"
+
+/* Parses a NULL-terminated argv; returns opts_parse's result. */
+static int parse(struct smbfuse_opts *o, char **errmsg, const char *const *argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	char **copy = g_new0(char *, argc + 1);
+	for (int i = 0; i < argc; i++)
+		copy[i] = g_strdup(argv[i]);
+	struct fuse_args args = FUSE_ARGS_INIT(argc, copy);
+	memset(o, 0, sizeof(*o));
+	*errmsg = NULL;
+	int ret = opts_parse(&args, o, errmsg);
+	fuse_opt_free_args(&args);
+	g_strfreev(copy);
+	return ret;
+}
+
+static void test_unc_forms(void)
+{
+	struct smbfuse_opts o;
+	char *err;
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//srv/share", "/mnt", "-o",
+						   "password=x", NULL }),
+		  0);
+	CHECK_STR(o.host, "srv");
+	CHECK_STR(o.share, "share");
+	CHECK(o.subdir == NULL);
+	CHECK_INT(o.port, 445);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//127.0.0.1:4450/s/a/b/", "/mnt",
+						   "-o", "guest", NULL }),
+		  0);
+	CHECK_STR(o.host, "127.0.0.1");
+	CHECK_INT(o.port, 4450);
+	CHECK_STR(o.subdir, "a/b/");
+	CHECK(o.guest);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//[::1]:1445/s", "/mnt", "-o",
+						   "guest,netbios", NULL }),
+		  0);
+	CHECK_STR(o.host, "::1");
+	CHECK_INT(o.port, 1445);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "\\\\srv\\share", "/mnt", "-o",
+						   "guest,netbios", NULL }),
+		  0);
+	CHECK_STR(o.share, "share");
+	CHECK_INT(o.port, 139);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "srv/share", "/mnt", NULL }),
+		  -EINVAL);
+	CHECK(err && strstr(err, "bad share name"));
+	g_free(err);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//srv:99999/s", "/mnt", NULL }),
+		  -EINVAL);
+	g_free(err);
+	opts_free(&o);
+}
+
+static void test_validation(void)
+{
+	struct smbfuse_opts o;
+	char *err;
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o", "bogus=1",
+						   NULL }),
+		  -EINVAL);
+	CHECK(err && strstr(err, "unknown option 'bogus=1'"));
+	g_free(err);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "guest,port=70000", NULL }),
+		  -EINVAL);
+	CHECK(err && strstr(err, "port"));
+	g_free(err);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "guest,sec=krb5", NULL }),
+		  -EINVAL);
+	g_free(err);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "guest,file_mode=0640,dir_mode=750,uid=1000,"
+						   "actimeo=2.5",
+						   NULL }),
+		  0);
+	CHECK_INT(o.file_mode, 0640);
+	CHECK_INT(o.dir_mode, 0750);
+	CHECK(o.uid_set && o.uid == 1000);
+	CHECK(!o.gid_set);
+	CHECK(o.actimeo == 2.5);
+	opts_free(&o);
+
+	/* mount(8) / systemd options are accepted and ignored; FUSE's pass. */
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "guest,_netdev,nofail,noauto,user,"
+						   "x-systemd.automount,allow_other,ro",
+						   NULL }),
+		  0);
+	CHECK(o.ro);
+	opts_free(&o);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", NULL }), -EINVAL);
+	g_free(err);
+	opts_free(&o);
+}
+
+static void test_credentials(void)
+{
+	struct smbfuse_opts o;
+	char *err;
+	char path[] = "/tmp/smbfuse-test-cred-XXXXXX";
+	int fd = mkstemp(path);
+	const char text[] = "# comment\nusername=alice\npassword=s3cr=t\ndomain=CORP\n";
+	CHECK(fd >= 0 && write(fd, text, sizeof(text) - 1) == (ssize_t)sizeof(text) - 1);
+	close(fd);
+	char *opt = g_strdup_printf("credentials=%s", path);
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o", opt, NULL }),
+		  0);
+	CHECK_STR(o.username, "alice");
+	CHECK_STR(o.password, "s3cr=t");
+	CHECK_STR(o.domain, "CORP");
+	opts_free(&o);
+
+	/* Explicit options win over the file. */
+	char *opt2 = g_strdup_printf("%s,username=bob", opt);
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o", opt2, NULL }),
+		  0);
+	CHECK_STR(o.username, "bob");
+	opts_free(&o);
+	unlink(path);
+	g_free(opt);
+	g_free(opt2);
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "username=DOM/carol%pw", NULL }),
+		  0);
+	CHECK_STR(o.username, "carol");
+	CHECK_STR(o.domain, "DOM");
+	CHECK_STR(o.password, "pw");
+	opts_free(&o);
+
+	setenv("PASSWD", "fromenv", 1);
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o", "user=dave",
+						   NULL }),
+		  0);
+	CHECK_STR(o.password, "fromenv");
+	opts_free(&o);
+	unsetenv("PASSWD");
+}
+
+static void test_scrub(void)
+{
+	char a0[] = "smbfuse", a1[] = "-o", a2[] = "user=u%hidden,password=secret,pass=p2,uid=1",
+	     a3[] = "-opassword=abc";
+	char *argv[] = { a0, a1, a2, a3, NULL };
+	opts_scrub_argv(4, argv);
+	CHECK_STR(a2, "user=u%******,password=******,pass=**,uid=1");
+	CHECK_STR(a3, "-opassword=***");
+}
+
+int main(void)
+{
+	test_unc_forms();
+	test_validation();
+	test_credentials();
+	test_scrub();
+	CHECK_DONE();
+}

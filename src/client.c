@@ -7,11 +7,10 @@
 #include <glib.h>
 #include <string.h>
 
+#include "client_priv.h"
 #include "log.h"
 #include "ntstatus.h"
 
-#define SMALL_MSG 1024
-#define PATH_MSG (SMALL_MSG + 2 * 4096)
 #define FIND_BATCH 1024    /* entries asked per FIND_FIRST2/NEXT2 */
 #define FIND_MAX_ROUNDS 100000 /* bounds the loop: 100M entries */
 
@@ -119,6 +118,44 @@ int client_readlink(struct client *c, const char *path, char **target)
 out:
 	smb_reply_clear(&reply);
 	g_free(smb_path);
+	return ret;
+}
+
+int client_set_path_info(struct client *c, const char *smb_path, uint16_t level,
+			 const uint8_t *data, size_t len)
+{
+	uint8_t params[PATH_MSG];
+	struct smb_reply reply = { 0 };
+	long plen = smb_spathinfo_params(params, sizeof(params), level, smb_path, true);
+
+	if (plen < 0)
+		return plen == -EMSGSIZE ? -ENAMETOOLONG : (int)plen;
+	int ret = session_trans2(c->session, TRANS2_SET_PATH_INFORMATION, params, (uint16_t)plen,
+				 data, (uint16_t)len, 2, &reply);
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+int client_set_file_info(struct client *c, uint16_t fid, uint16_t level, const uint8_t *data,
+			 size_t len)
+{
+	uint8_t params[16];
+	struct smb_reply reply = { 0 };
+	long plen = smb_sfileinfo_params(params, sizeof(params), fid, level);
+
+	if (plen < 0)
+		return (int)plen;
+	int ret = session_trans2(c->session, TRANS2_SET_FILE_INFORMATION, params, (uint16_t)plen,
+				 data, (uint16_t)len, 2, &reply);
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+int client_simple_call(struct client *c, struct wr *w)
+{
+	struct smb_reply reply = { 0 };
+	int ret = session_call(c->session, w, &reply);
+	smb_reply_clear(&reply);
 	return ret;
 }
 
@@ -258,191 +295,6 @@ out:
 	g_free(pattern);
 	g_free(dir);
 	return ret;
-}
-
-/* ---- files ---- */
-
-static uint32_t nt_disposition(int flags)
-{
-	if ((flags & O_CREAT) && (flags & O_EXCL))
-		return FILE_CREATE;
-	if ((flags & O_CREAT) && (flags & O_TRUNC))
-		return FILE_OVERWRITE_IF;
-	if (flags & O_CREAT)
-		return FILE_OPEN_IF;
-	if (flags & O_TRUNC)
-		return FILE_OVERWRITE;
-	return FILE_OPEN;
-}
-
-static uint16_t andx_open_mode(int flags)
-{
-	if ((flags & O_CREAT) && (flags & O_EXCL))
-		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_FAIL;
-	if ((flags & O_CREAT) && (flags & O_TRUNC))
-		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_TRUNC;
-	if (flags & O_CREAT)
-		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_OPEN;
-	if (flags & O_TRUNC)
-		return SMB_OFUN_OPEN_TRUNC;
-	return SMB_OFUN_OPEN_OPEN;
-}
-
-/* NT_CREATE_ANDX: the only open that can share delete access, which Unix
- * semantics need (another process may unlink or rename an open file). */
-static int open_nt_create(struct client *c, const char *smb_path, int flags, uint16_t *fid)
-{
-	uint8_t buf[PATH_MSG];
-	struct wr w;
-	struct smb_reply reply = { 0 };
-	uint32_t access = FILE_READ_ATTRIBUTES;
-	int acc = flags & O_ACCMODE;
-
-	if (acc == O_RDONLY || acc == O_RDWR)
-		access |= FILE_READ_DATA | FILE_READ_EA;
-	if (acc == O_WRONLY || acc == O_RDWR)
-		access |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES |
-			  FILE_WRITE_EA;
-	struct smb_nt_create_req req = {
-		.desired_access = access,
-		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
-		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-		.create_disposition = nt_disposition(flags),
-		.create_options = FILE_NON_DIRECTORY_FILE,
-		.impersonation = SEC_IMPERSONATION,
-		.path = smb_path,
-		.unicode = true,
-	};
-	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_NT_CREATE_ANDX);
-	int ret = smb_nt_create_encode(&w, &req);
-	if (ret == 0)
-		ret = session_call(c->session, &w, &reply);
-	if (ret < 0)
-		goto out;
-	struct smb_nt_create_rep rep;
-	ret = smb_nt_create_decode(&reply.msg, &rep);
-	if (ret < 0)
-		ret = -EIO;
-	else
-		*fid = rep.fid;
-out:
-	smb_reply_clear(&reply);
-	return ret;
-}
-
-static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid)
-{
-	uint8_t buf[PATH_MSG];
-	struct wr w;
-	struct smb_reply reply = { 0 };
-	int acc = flags & O_ACCMODE;
-	struct smb_open_andx_req req = {
-		.access_mode = (acc == O_WRONLY   ? SMB_OPEN_WRITE
-				: acc == O_RDWR ? SMB_OPEN_READWRITE
-						: SMB_OPEN_READ) |
-			       SMB_OPEN_SHARE_DENY_NONE,
-		.search_attrs = FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
-		.file_attrs = 0,
-		.open_mode = andx_open_mode(flags),
-		.path = smb_path,
-		.unicode = true,
-	};
-	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_OPEN_ANDX);
-	int ret = smb_open_andx_encode(&w, &req);
-	if (ret == 0)
-		ret = session_call(c->session, &w, &reply);
-	if (ret < 0)
-		goto out;
-	struct smb_open_andx_rep rep;
-	ret = smb_open_andx_decode(&reply.msg, &rep);
-	if (ret < 0)
-		ret = -EIO;
-	else
-		*fid = rep.fid;
-out:
-	smb_reply_clear(&reply);
-	return ret;
-}
-
-int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
-{
-	char *smb_path = client_smb_path(c, path);
-	int ret;
-
-	if (!smb_path)
-		return -ENOENT;
-	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
-		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
-	ret = nt ? open_nt_create(c, smb_path, flags, fid)
-		 : open_andx(c, smb_path, flags, fid);
-	g_free(smb_path);
-	return ret;
-}
-
-int client_close(struct client *c, uint16_t fid)
-{
-	uint8_t buf[SMALL_MSG];
-	struct wr w;
-	struct smb_reply reply = { 0 };
-
-	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_CLOSE);
-	int ret = smb_close_encode(&w, fid, 0);
-	if (ret == 0)
-		ret = session_call(c->session, &w, &reply);
-	smb_reply_clear(&reply);
-	return ret;
-}
-
-ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off)
-{
-	struct session *s = c->session;
-	uint32_t chunk = s->max_read;
-	size_t nreq = (size + chunk - 1) / chunk;
-	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
-	uint32_t *want = g_new0(uint32_t, nreq);
-	uint8_t msg[SMALL_MSG];
-	ssize_t total = 0;
-	bool short_read = false;
-	int err = 0;
-
-	/* All chunks go out before the first reply is awaited: one round trip
-	 * for the whole FUSE read, bounded by MaxMpxCount in conn_submit. */
-	for (size_t i = 0; i < nreq; i++) {
-		struct wr w;
-		want[i] = (uint32_t)MIN((size_t)chunk, size - i * chunk);
-		session_msg_begin(s, &w, msg, sizeof(msg), SMB_COM_READ_ANDX);
-		err = smb_read_andx_encode(&w, fid, off + i * chunk, want[i]);
-		if (err == 0)
-			reqs[i] = conn_submit(s->conn, &w, &err);
-		if (!reqs[i])
-			break;
-	}
-	for (size_t i = 0; i < nreq && reqs[i]; i++) {
-		struct smb_reply reply = { 0 };
-		int ret = conn_wait(reqs[i], &reply);
-		if (ret == 0)
-			ret = smb_hdr_errno(&reply.msg.hdr);
-		struct smb_read_andx_rep rep = { 0 };
-		if (ret == -ENODATA) /* Windows: END_OF_FILE for a read past the end */
-			ret = 0;
-		else if (ret == 0 && smb_read_andx_decode(&reply.msg, &rep) < 0)
-			ret = -EIO;
-		if (ret == 0 && rep.data_len > want[i])
-			ret = -EIO;
-		if (ret < 0 && !err)
-			err = ret;
-		if (ret == 0 && !err && !short_read) {
-			memcpy((uint8_t *)buf + i * chunk, rep.data, rep.data_len);
-			total += rep.data_len;
-			short_read = rep.data_len < want[i];
-		}
-		smb_reply_clear(&reply);
-	}
-	g_free(reqs);
-	g_free(want);
-	/* Bytes before an error are valid, but a partial read that looks like
-	 * EOF would lie; report the error instead. */
-	return err ? err : total;
 }
 
 /* ---- file system ---- */

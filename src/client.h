@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "session.h"
 #include "smb.h"
@@ -37,13 +38,45 @@ typedef int (*client_dir_cb)(void *ctx, const char *name, const struct smb_file_
 int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *ctx);
 int client_readlink(struct client *c, const char *path, char **target);
 
-/* flags: open(2) flags. */
+/* ---- client_io.c ---- */
+
+/* flags: open(2) flags (O_CREAT, O_EXCL, O_TRUNC honoured). */
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid);
+/* open with O_CREAT, then the mode (UNIX extensions). */
+int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once; returns bytes read (short only at end of file) or
  * -errno. */
 ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off);
+/* Writes size bytes at off the same way; returns bytes written or -errno.
+ * The data is on the server when it returns. */
+ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size,
+		     uint64_t off);
+int client_flush(struct client *c, uint16_t fid);
+int client_ftruncate(struct client *c, uint16_t fid, uint64_t size);
+/* fcntl locks (F_GETLK, F_SETLK; F_SETLKW is F_SETLK retried by the
+ * caller) and flock; owner identifies the lock holder.  POSIX locks when
+ * the server has the UNIX fcntl-lock capability, else LOCKING_ANDX. */
+struct flock;
+int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl);
+int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op);
+bool client_posix_locks(const struct client *c);
+
+/* ---- client_ns.c ---- */
+
+int client_unlink(struct client *c, const char *path);
+int client_mkdir(struct client *c, const char *path, mode_t mode);
+int client_rmdir(struct client *c, const char *path);
+int client_rename(struct client *c, const char *from, const char *to, bool noreplace);
+int client_utimens(struct client *c, const char *path, const struct timespec tv[2]);
+int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir);
+int client_chown(struct client *c, const char *path, uid_t uid, gid_t gid);
+int client_truncate(struct client *c, const char *path, uint64_t size);
+int client_symlink(struct client *c, const char *target, const char *path);
+int client_link(struct client *c, const char *from, const char *to);
+int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev);
+
 int client_statfs(struct client *c, struct statvfs *st);
 
 #endif

@@ -606,6 +606,8 @@ struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
 	}
 	req->mid = next_mid_locked(c);
 	c->in_flight++;
+	if (c->in_flight > c->stats.peak_in_flight)
+		c->stats.peak_in_flight = c->in_flight;
 	c->stats.requests++;
 	c->stats.bytes_sent += w->pos;
 	g_hash_table_insert(c->pending, GUINT_TO_POINTER(req->mid), req);

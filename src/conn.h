@@ -86,6 +86,7 @@ struct conn_stats {
 	uint64_t bytes_sent;
 	uint64_t bytes_received;
 	unsigned in_flight;
+	unsigned peak_in_flight; /* most requests ever in flight at once */
 };
 void conn_get_stats(struct conn *c, struct conn_stats *st);
 

@@ -3,6 +3,9 @@
 #include "fs_ops.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <time.h>
 #include <glib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -13,6 +16,85 @@
 static struct smbfuse *fs_get(void)
 {
 	return fuse_get_context()->private_data;
+}
+
+/* Runs a client call and records its latency and result (stats.c). */
+#define TIMED(op, call)                                                             \
+	({                                                                          \
+		gint64 t0_ = g_get_monotonic_time();                                \
+		long r_ = (long)(call);                                             \
+		stats_record(&fs_get()->stats, (op), g_get_monotonic_time() - t0_, r_); \
+		(int)r_;                                                            \
+	})
+
+#define STATS_XATTR "user.smbfuse.stats"
+
+static const char *const cap_names[] = {
+	"RAW_MODE", "MPX_MODE", "UNICODE", "LARGE_FILES", "NT_SMBS", "RPC_REMOTE_APIS",
+	"STATUS32", "LEVEL_II_OPLOCKS", "LOCK_AND_READ", "NT_FIND", NULL, NULL, "DFS",
+	"INFOLEVEL_PASSTHRU", "LARGE_READX", "LARGE_WRITEX", "LWIO", NULL, NULL, NULL, NULL, NULL,
+	NULL, "UNIX", NULL, NULL, NULL, NULL, NULL, "DYNAMIC_REAUTH", NULL, "EXTENDED_SECURITY",
+};
+
+/* The mount's state as "key: value" lines: what a user needs to see without
+ * a debugger (server, session, connection, per-operation counts). */
+static char *stats_report(struct smbfuse *fs)
+{
+	struct session *s = fs->client->session;
+	GString *out = g_string_new("");
+	struct conn_stats cs;
+
+	conn_get_stats(s->conn, &cs);
+	g_string_append_printf(out, "server: %s port %u\nshare: %s\nuser: %s\n",
+			       fs->opts->host, fs->opts->port, s->unc, s->user);
+	g_string_append(out, "dialect: NT LM 0.12\n");
+	g_string_append_printf(out, "capabilities: 0x%08x", s->server_caps);
+	for (unsigned i = 0; i < G_N_ELEMENTS(cap_names); i++)
+		if ((s->server_caps & (1u << i)) && cap_names[i])
+			g_string_append_printf(out, " %s", cap_names[i]);
+	g_string_append_printf(out,
+			       "\nunix_extensions: %s\nunix_caps: 0x%llx\nsigning: %s\n"
+			       "max_read: %u\nmax_write: %u\nmax_mpx: %u\n",
+			       s->unix_ext ? "yes" : "no", (unsigned long long)s->unix_caps,
+			       s->signing ? "yes" : "no", s->max_read, s->max_write, s->max_mpx);
+	g_string_append_printf(out,
+			       "connections: 1\nconnection.0.state: %s\n"
+			       "connection.0.requests: %llu\nconnection.0.in_flight: %u\n"
+			       "connection.0.peak_in_flight: %u\nreconnects: 0\n"
+			       "bytes_sent: %llu\nbytes_received: %llu\n",
+			       conn_alive(s->conn) ? "up" : "down",
+			       (unsigned long long)cs.requests, cs.in_flight, cs.peak_in_flight,
+			       (unsigned long long)cs.bytes_sent,
+			       (unsigned long long)cs.bytes_received);
+	stats_append(&fs->stats, out);
+	return g_string_free(out, FALSE);
+}
+
+static int fs_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+	if (strcmp(path, "/") != 0 || strcmp(name, STATS_XATTR) != 0)
+		return -ENODATA;
+	char *text = stats_report(fs_get());
+	size_t len = strlen(text);
+	int ret = (int)len;
+	if (size && size < len)
+		ret = -ERANGE;
+	else if (size)
+		memcpy(value, text, len);
+	g_free(text);
+	return ret;
+}
+
+static int fs_listxattr(const char *path, char *list, size_t size)
+{
+	size_t len = sizeof(STATS_XATTR);
+	if (strcmp(path, "/") != 0)
+		return 0;
+	if (size && size < len)
+		return -ERANGE;
+	if (size)
+		memcpy(list, STATS_XATTR, len);
+	return (int)len;
 }
 
 static mode_t unix_type_mode(uint32_t type)
@@ -75,6 +157,25 @@ void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,
 	smb_nttime_to_timespec(fi->change_time ? fi->change_time : fi->write_time, &st->st_ctim);
 }
 
+/* libfuse unlocks every handle on close; a handle that never locked has
+ * nothing to unlock, and skipping saves a round trip per close. */
+static bool handle_has_locks(struct smbfuse *fs, uint64_t fh, bool set)
+{
+	g_mutex_lock(&fs->locked_lock);
+	bool had = g_hash_table_contains(fs->locked_fids, GUINT_TO_POINTER(fh));
+	if (set && !had)
+		g_hash_table_add(fs->locked_fids, GUINT_TO_POINTER(fh));
+	g_mutex_unlock(&fs->locked_lock);
+	return had;
+}
+
+static void handle_forget_locks(struct smbfuse *fs, uint64_t fh)
+{
+	g_mutex_lock(&fs->locked_lock);
+	g_hash_table_remove(fs->locked_fids, GUINT_TO_POINTER(fh));
+	g_mutex_unlock(&fs->locked_lock);
+}
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct smbfuse *fs = fs_get();
@@ -104,7 +205,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
-	int ret = client_getattr(fs->client, path, &info);
+	int ret = TIMED(STATS_GETATTR, client_getattr(fs->client, path, &info));
 	if (ret < 0)
 		return ret;
 	fs_stat_from_info(fs, &info, st);
@@ -115,7 +216,7 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 {
 	struct smbfuse *fs = fs_get();
 	char *target = NULL;
-	int ret = client_readlink(fs->client, path, &target);
+	int ret = TIMED(STATS_READLINK, client_readlink(fs->client, path, &target));
 	if (ret < 0)
 		return ret;
 	g_strlcpy(buf, target, size);
@@ -162,7 +263,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 
 	cc.entries = g_array_new(FALSE, FALSE, sizeof(struct dir_entry));
 	g_array_set_clear_func(cc.entries, dir_entry_clear);
-	int ret = client_readdir(cc.fs->client, path, collect_entry, &cc);
+	int ret = TIMED(STATS_OPENDIR, client_readdir(cc.fs->client, path, collect_entry, &cc));
 	if (ret < 0) {
 		g_array_free(cc.entries, TRUE);
 		return ret;
@@ -205,9 +306,20 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	uint16_t fid;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
-		return -EROFS;
-	int ret = client_open(fs->client, path, fi->flags & ~(O_CREAT | O_EXCL), &fid);
+	int ret = TIMED(STATS_OPEN,
+			client_open(fs->client, path, fi->flags & ~(O_CREAT | O_EXCL), &fid));
+	if (ret < 0)
+		return ret;
+	fi->fh = fid;
+	return 0;
+}
+
+static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct smbfuse *fs = fs_get();
+	uint16_t fid;
+
+	int ret = TIMED(STATS_CREATE, client_create(fs->client, path, fi->flags, mode, &fid));
 	if (ret < 0)
 		return ret;
 	fi->fh = fid;
@@ -220,21 +332,173 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return (int)client_read(fs->client, (uint16_t)fi->fh, buf, size, (uint64_t)offset);
+	return TIMED(STATS_READ, client_read(fs->client, (uint16_t)fi->fh, buf, size,
+						  (uint64_t)offset));
+}
+
+static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
+		    struct fuse_file_info *fi)
+{
+	struct smbfuse *fs = fs_get();
+	if (offset < 0)
+		return -EINVAL;
+	return TIMED(STATS_WRITE, client_write(fs->client, (uint16_t)fi->fh, buf, size,
+						    (uint64_t)offset));
+}
+
+/* Every write has reached the server when write(2) returned, so close(2)
+ * has nothing to push; fsync asks the server to flush to its disk. */
+static int fs_flush(const char *path, struct fuse_file_info *fi)
+{
+	return 0;
+}
+
+static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	return TIMED(STATS_FSYNC, client_flush(fs_get()->client, (uint16_t)fi->fh));
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
-	int ret = client_close(fs->client, (uint16_t)fi->fh);
+	handle_forget_locks(fs, fi->fh);
+	int ret = TIMED(STATS_RELEASE, client_close(fs->client, (uint16_t)fi->fh));
 	if (ret < 0)
-		log_debug("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
+		log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
 	return 0;
+}
+
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct smbfuse *fs = fs_get();
+	if (size < 0)
+		return -EINVAL;
+	if (fi)
+		return TIMED(STATS_TRUNCATE,
+			     client_ftruncate(fs->client, (uint16_t)fi->fh, (uint64_t)size));
+	return TIMED(STATS_TRUNCATE, client_truncate(fs->client, path, (uint64_t)size));
+}
+
+static int fs_unlink(const char *path)
+{
+	return TIMED(STATS_UNLINK, client_unlink(fs_get()->client, path));
+}
+
+static int fs_mkdir(const char *path, mode_t mode)
+{
+	return TIMED(STATS_MKDIR, client_mkdir(fs_get()->client, path, mode));
+}
+
+static int fs_rmdir(const char *path)
+{
+	return TIMED(STATS_RMDIR, client_rmdir(fs_get()->client, path));
+}
+
+static int fs_rename(const char *from, const char *to, unsigned int flags)
+{
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
+	return TIMED(STATS_RENAME,
+		     client_rename(fs_get()->client, from, to, flags & RENAME_NOREPLACE));
+}
+
+static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	return TIMED(STATS_UTIMENS, client_utimens(fs_get()->client, path, tv));
+}
+
+static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct smbfuse *fs = fs_get();
+	bool is_dir = false;
+
+	if (!fs->client->session->unix_ext) {
+		struct smb_file_info info;
+		int ret = client_getattr(fs->client, path, &info);
+		if (ret < 0)
+			return ret;
+		is_dir = info.is_dir;
+	}
+	return TIMED(STATS_CHMOD, client_chmod(fs->client, path, mode, is_dir));
+}
+
+static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	return TIMED(STATS_CHOWN, client_chown(fs_get()->client, path, uid, gid));
+}
+
+static int fs_symlink(const char *target, const char *path)
+{
+	return TIMED(STATS_SYMLINK, client_symlink(fs_get()->client, target, path));
+}
+
+static int fs_link(const char *from, const char *to)
+{
+	return TIMED(STATS_LINK, client_link(fs_get()->client, from, to));
+}
+
+static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
+{
+	return TIMED(STATS_MKNOD, client_mknod(fs_get()->client, path, mode, rdev));
+}
+
+/* A blocking lock is a non-blocking one retried until it is granted or the
+ * caller is interrupted: a lock request left waiting on the server would
+ * hold the connection's request timeout hostage. */
+static void lock_backoff(unsigned *delay_ms)
+{
+	struct timespec ts = { .tv_sec = *delay_ms / 1000,
+			       .tv_nsec = (long)(*delay_ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+	if (*delay_ms < 500)
+		*delay_ms *= 2;
+}
+
+static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
+{
+	struct smbfuse *fs = fs_get();
+	unsigned delay = 10;
+	int ret;
+
+	if (fl->l_type == F_UNLCK && cmd != F_GETLK && !handle_has_locks(fs, fi->fh, false))
+		return 0;
+	if (fl->l_type != F_UNLCK && cmd != F_GETLK)
+		handle_has_locks(fs, fi->fh, true);
+	for (;;) {
+		ret = TIMED(STATS_LOCK, client_lock(fs->client, (uint16_t)fi->fh, fi->lock_owner,
+						    cmd == F_SETLKW ? F_SETLK : cmd, fl));
+		if (cmd != F_SETLKW || ret != -EAGAIN)
+			return ret;
+		if (fuse_interrupted())
+			return -EINTR;
+		lock_backoff(&delay);
+	}
+}
+
+static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
+{
+	struct smbfuse *fs = fs_get();
+	unsigned delay = 10;
+	int ret;
+
+	if ((op & ~LOCK_NB) == LOCK_UN && !handle_has_locks(fs, fi->fh, false))
+		return 0;
+	if ((op & ~LOCK_NB) != LOCK_UN)
+		handle_has_locks(fs, fi->fh, true);
+	for (;;) {
+		ret = TIMED(STATS_LOCK,
+			    client_flock(fs->client, (uint16_t)fi->fh, fi->lock_owner, op | LOCK_NB));
+		if ((op & LOCK_NB) || ret != -EAGAIN)
+			return ret == -EAGAIN ? -EWOULDBLOCK : ret;
+		if (fuse_interrupted())
+			return -EINTR;
+		lock_backoff(&delay);
+	}
 }
 
 static int fs_statfs(const char *path, struct statvfs *st)
 {
-	return client_statfs(fs_get()->client, st);
+	return TIMED(STATS_STATFS, client_statfs(fs_get()->client, st));
 }
 
 const struct fuse_operations smbfuse_ops = {
@@ -245,7 +509,26 @@ const struct fuse_operations smbfuse_ops = {
 	.readdir = fs_readdir,
 	.releasedir = fs_releasedir,
 	.open = fs_open,
+	.create = fs_create,
 	.read = fs_read,
+	.write = fs_write,
+	.flush = fs_flush,
+	.fsync = fs_fsync,
 	.release = fs_release,
+	.truncate = fs_truncate,
+	.unlink = fs_unlink,
+	.mkdir = fs_mkdir,
+	.rmdir = fs_rmdir,
+	.rename = fs_rename,
+	.utimens = fs_utimens,
+	.chmod = fs_chmod,
+	.chown = fs_chown,
+	.symlink = fs_symlink,
+	.link = fs_link,
+	.mknod = fs_mknod,
+	.lock = fs_lock,
+	.flock = fs_flock,
 	.statfs = fs_statfs,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
 };

@@ -4,16 +4,21 @@
 #define SMBFUSE_FS_OPS_H
 
 #include <fuse.h>
+#include <glib.h>
 #include <sys/stat.h>
 
 #include "client.h"
 #include "opts.h"
+#include "stats.h"
 
 struct smbfuse {
 	struct client *client;
 	const struct smbfuse_opts *opts;
 	uid_t default_uid;
 	gid_t default_gid;
+	struct stats stats;
+	GMutex locked_lock;
+	GHashTable *locked_fids; /* handles that have taken a lock */
 };
 
 extern const struct fuse_operations smbfuse_ops;

@@ -125,6 +125,9 @@ int main(int argc, char *argv[])
 	int ret, code = EXIT_MOUNT_FAILURE;
 
 	log_init("smbfuse", false);
+	stats_init(&fs.stats);
+	g_mutex_init(&fs.locked_lock);
+	fs.locked_fids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	ret = opts_parse(&args, &opts, &errmsg);
 	opts_scrub_argv(argc, argv);
 	if (ret < 0) {
@@ -163,9 +166,6 @@ int main(int argc, char *argv[])
 	char *fsopts = g_strdup_printf("-osubtype=smbfuse,fsname=%s", opts.unc);
 	fuse_opt_add_arg(&args, fsopts);
 	g_free(fsopts);
-	/* Writing lands with read-write support; until then the kernel
-	 * refuses writes with EROFS instead of the ops answering ENOSYS. */
-	fuse_opt_add_arg(&args, "-oro");
 	fuse = fuse_new(&args, &smbfuse_ops, sizeof(smbfuse_ops), &fs);
 	if (!fuse) {
 		report(EXIT_USAGE, "invalid FUSE options");
@@ -234,5 +234,8 @@ out_free:
 		report(code ? code : EXIT_MOUNT_FAILURE, "failed");
 	opts_free(&opts);
 	fuse_opt_free_args(&args);
+	stats_clear(&fs.stats);
+	g_hash_table_destroy(fs.locked_fids);
+	g_mutex_clear(&fs.locked_lock);
 	return code;
 }

@@ -380,7 +380,7 @@ int smb_rename_encode(struct wr *w, const char *from, const char *to, uint16_t s
 		      bool unicode);
 /* NT_RENAME (0xA5): level SMB_NT_RENAME_RENAME_FILE or SMB_NT_RENAME_SET_LINK_INFO
  * (a hard link). */
-#define SMB_NT_RENAME_SET_LINK_INFO 0x0102
+#define SMB_NT_RENAME_SET_LINK_INFO 0x0103
 #define SMB_NT_RENAME_RENAME_FILE 0x0104
 int smb_nt_rename_encode(struct wr *w, const char *from, const char *to, uint16_t search_attrs,
 			 uint16_t level, bool unicode);
@@ -436,8 +436,9 @@ long smb_set_basic_info_data(uint8_t *out, size_t cap, uint64_t create_time,
 			     uint32_t attrs);
 long smb_set_end_of_file_data(uint8_t *out, size_t cap, uint64_t eof);
 long smb_set_disposition_data(uint8_t *out, size_t cap, bool delete_on_close);
-/* FILE_RENAME_INFORMATION (MS-FSCC 2.4.34.1 as SMB1 pass-through): the target
- * is a full path from the share root. */
+/* FILE_RENAME_INFORMATION (MS-FSCC 2.4.34.1 as SMB1 pass-through).  Samba
+ * 4.17 takes only a bare name here (a rename within the directory); a
+ * target with a separator is NT_STATUS_NOT_SUPPORTED. */
 long smb_set_rename_info_data(uint8_t *out, size_t cap, bool replace, const char *target,
 			      bool unicode);
 

@@ -1,0 +1,415 @@
+/* File I/O as SMB requests: open/create, read, write, flush, truncate,
+ * close, byte-range locks.  Reads and writes are split into READ_ANDX /
+ * WRITE_ANDX requests that are all in flight at once (bounded by
+ * MaxMpxCount in conn_submit), so a large FUSE request costs about one round
+ * trip.  Writes go to the server before write(2) returns: nothing is
+ * buffered here, so an error always reaches the writer. */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client_priv.h"
+#include "log.h"
+#include "ntstatus.h"
+
+/* ---- open ---- */
+
+static uint32_t nt_disposition(int flags)
+{
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return FILE_CREATE;
+	if ((flags & O_CREAT) && (flags & O_TRUNC))
+		return FILE_OVERWRITE_IF;
+	if (flags & O_CREAT)
+		return FILE_OPEN_IF;
+	if (flags & O_TRUNC)
+		return FILE_OVERWRITE;
+	return FILE_OPEN;
+}
+
+static uint16_t andx_open_mode(int flags)
+{
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_FAIL;
+	if ((flags & O_CREAT) && (flags & O_TRUNC))
+		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_TRUNC;
+	if (flags & O_CREAT)
+		return SMB_OFUN_CREATE_CREATE | SMB_OFUN_OPEN_OPEN;
+	if (flags & O_TRUNC)
+		return SMB_OFUN_OPEN_TRUNC;
+	return SMB_OFUN_OPEN_OPEN;
+}
+
+static uint32_t nt_access(int flags)
+{
+	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
+	int acc = flags & O_ACCMODE;
+
+	if (acc == O_RDONLY || acc == O_RDWR)
+		access |= FILE_READ_DATA | FILE_READ_EA;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		access |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES |
+			  FILE_WRITE_EA;
+	return access;
+}
+
+/* NT_CREATE_ANDX: the only open that can share delete access, which Unix
+ * semantics need (another process may unlink or rename an open file). */
+int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, uint16_t *fid)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+	struct smb_nt_create_req req = {
+		.desired_access = access,
+		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
+		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		.create_disposition = disposition,
+		.create_options = options,
+		.impersonation = SEC_IMPERSONATION,
+		.path = smb_path,
+		.unicode = true,
+	};
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_NT_CREATE_ANDX);
+	int ret = smb_nt_create_encode(&w, &req);
+	if (ret == 0)
+		ret = session_call(c->session, &w, &reply);
+	if (ret < 0)
+		goto out;
+	struct smb_nt_create_rep rep;
+	ret = smb_nt_create_decode(&reply.msg, &rep);
+	if (ret < 0)
+		ret = -EIO;
+	else
+		*fid = rep.fid;
+out:
+	smb_reply_clear(&reply);
+	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
+}
+
+static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+	int acc = flags & O_ACCMODE;
+	struct smb_open_andx_req req = {
+		.access_mode = (acc == O_WRONLY   ? SMB_OPEN_WRITE
+				: acc == O_RDWR ? SMB_OPEN_READWRITE
+						: SMB_OPEN_READ) |
+			       SMB_OPEN_SHARE_DENY_NONE,
+		.search_attrs = FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
+		.file_attrs = 0,
+		.open_mode = andx_open_mode(flags),
+		.path = smb_path,
+		.unicode = true,
+	};
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_OPEN_ANDX);
+	int ret = smb_open_andx_encode(&w, &req);
+	if (ret == 0)
+		ret = session_call(c->session, &w, &reply);
+	if (ret < 0)
+		goto out;
+	struct smb_open_andx_rep rep;
+	ret = smb_open_andx_decode(&reply.msg, &rep);
+	if (ret < 0)
+		ret = -EIO;
+	else
+		*fid = rep.fid;
+out:
+	smb_reply_clear(&reply);
+	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
+}
+
+int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
+{
+	char *smb_path = client_smb_path(c, path);
+	int ret;
+
+	if (!smb_path)
+		return (flags & O_CREAT) ? -EINVAL : -ENOENT;
+	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
+		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
+	if (nt)
+		ret = client_nt_create(c, smb_path, nt_access(flags), nt_disposition(flags),
+				       FILE_NON_DIRECTORY_FILE, fid);
+	else
+		ret = open_andx(c, smb_path, flags, fid);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
+{
+	int ret = client_open(c, path, flags | O_CREAT, fid);
+	if (ret < 0 || !c->session->unix_ext)
+		return ret;
+	/* The create carries no mode: set it on the handle before anyone
+	 * else can see the file with another one for long. */
+	struct smb_unix_set u;
+	uint8_t data[128];
+	smb_unix_set_init(&u);
+	u.perms = mode & 07777;
+	long len = smb_set_unix_basic_data(data, sizeof(data), &u);
+	if (len > 0 && (ret = client_set_file_info(c, *fid, SMB_SET_FILE_UNIX_BASIC, data,
+						   (size_t)len)) < 0)
+		log_debug("setting mode of new file %s failed: %s", path, g_strerror(-ret));
+	return 0;
+}
+
+int client_close(struct client *c, uint16_t fid)
+{
+	uint8_t buf[SMALL_MSG];
+	struct wr w;
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_CLOSE);
+	int ret = smb_close_encode(&w, fid, 0);
+	return ret < 0 ? ret : client_simple_call(c, &w);
+}
+
+int client_flush(struct client *c, uint16_t fid)
+{
+	uint8_t buf[SMALL_MSG];
+	struct wr w;
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_FLUSH);
+	int ret = smb_flush_encode(&w, fid);
+	return ret < 0 ? ret : client_simple_call(c, &w);
+}
+
+int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
+{
+	uint8_t data[16];
+	long len = smb_set_end_of_file_data(data, sizeof(data), size);
+	if (len < 0)
+		return (int)len;
+	return client_set_file_info(c, fid, SMB_SET_FILE_END_OF_FILE_INFO, data, (size_t)len);
+}
+
+/* ---- read / write ---- */
+
+ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off)
+{
+	struct session *s = c->session;
+	uint32_t chunk = s->max_read;
+	size_t nreq = (size + chunk - 1) / chunk;
+	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
+	uint32_t *want = g_new0(uint32_t, nreq);
+	uint8_t msg[SMALL_MSG];
+	ssize_t total = 0;
+	bool short_read = false;
+	int err = 0;
+
+	for (size_t i = 0; i < nreq; i++) {
+		struct wr w;
+		want[i] = (uint32_t)MIN((size_t)chunk, size - i * chunk);
+		session_msg_begin(s, &w, msg, sizeof(msg), SMB_COM_READ_ANDX);
+		err = smb_read_andx_encode(&w, fid, off + i * chunk, want[i]);
+		if (err == 0)
+			reqs[i] = conn_submit(s->conn, &w, &err);
+		if (!reqs[i])
+			break;
+	}
+	for (size_t i = 0; i < nreq && reqs[i]; i++) {
+		struct smb_reply reply = { 0 };
+		int ret = conn_wait(reqs[i], &reply);
+		if (ret == 0)
+			ret = smb_hdr_errno(&reply.msg.hdr);
+		struct smb_read_andx_rep rep = { 0 };
+		if (ret == -ENODATA) /* Windows: END_OF_FILE for a read past the end */
+			ret = 0;
+		else if (ret == 0 && smb_read_andx_decode(&reply.msg, &rep) < 0)
+			ret = -EIO;
+		if (ret == 0 && rep.data_len > want[i])
+			ret = -EIO;
+		if (ret < 0 && !err)
+			err = ret;
+		if (ret == 0 && !err && !short_read) {
+			memcpy((uint8_t *)buf + i * chunk, rep.data, rep.data_len);
+			total += rep.data_len;
+			short_read = rep.data_len < want[i];
+		}
+		smb_reply_clear(&reply);
+	}
+	g_free(reqs);
+	g_free(want);
+	/* Bytes before an error are valid, but a partial read that looks like
+	 * EOF would lie; report the error instead. */
+	return err ? err : total;
+}
+
+ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size, uint64_t off)
+{
+	struct session *s = c->session;
+	uint32_t chunk = s->max_write;
+	size_t nreq = (size + chunk - 1) / chunk;
+	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
+	size_t msg_cap = (size_t)chunk + SMALL_MSG;
+	uint8_t *msg = g_malloc(msg_cap);
+	size_t total = 0;
+	bool short_write = false;
+	int err = 0;
+
+	/* One message buffer serves all chunks: conn_submit has sent a
+	 * message by the time it returns. */
+	for (size_t i = 0; i < nreq; i++) {
+		struct wr w;
+		uint32_t len = (uint32_t)MIN((size_t)chunk, size - i * chunk);
+		session_msg_begin(s, &w, msg, msg_cap, SMB_COM_WRITE_ANDX);
+		err = smb_write_andx_encode(&w, fid, off + i * chunk, 0,
+					    (const uint8_t *)buf + i * chunk, len);
+		if (err == 0)
+			reqs[i] = conn_submit(s->conn, &w, &err);
+		if (!reqs[i])
+			break;
+	}
+	for (size_t i = 0; i < nreq && reqs[i]; i++) {
+		struct smb_reply reply = { 0 };
+		uint32_t want = (uint32_t)MIN((size_t)chunk, size - i * chunk);
+		uint32_t count = 0;
+		int ret = conn_wait(reqs[i], &reply);
+		if (ret == 0)
+			ret = smb_hdr_errno(&reply.msg.hdr);
+		if (ret == 0 && smb_write_andx_decode(&reply.msg, &count) < 0)
+			ret = -EIO;
+		/* Some servers put garbage in CountHigh of small writes. */
+		if (ret == 0 && count > want)
+			count &= 0xFFFF;
+		if (ret == 0 && count > want)
+			ret = -EIO;
+		if (ret < 0 && !err)
+			err = ret;
+		if (ret == 0 && !err && !short_write) {
+			total += count;
+			short_write = count < want;
+		}
+		smb_reply_clear(&reply);
+	}
+	g_free(reqs);
+	g_free(msg);
+	if (err)
+		return err;
+	/* A server that takes less than asked and says nothing is out of
+	 * space in practice; say so rather than loop. */
+	if (total == 0 && size)
+		return -ENOSPC;
+	return (ssize_t)total;
+}
+
+/* ---- byte-range locks ---- */
+
+/* SMB lock ranges are (offset, length); fcntl's l_len 0 means "to the end
+ * of any file", which is the largest length from that offset. */
+static uint64_t lock_length(uint64_t start, off_t len)
+{
+	if (len > 0)
+		return (uint64_t)len;
+	return UINT64_MAX - start;
+}
+
+/* The lock owner as an SMB PID: the kernel's lock owner id folded to 16
+ * bits (LOCKING_ANDX ranges carry only a 16-bit PID). */
+static uint16_t owner_pid16(uint64_t owner)
+{
+	return (uint16_t)(owner ^ (owner >> 16) ^ (owner >> 32) ^ (owner >> 48));
+}
+
+static int locking_andx(struct client *c, uint16_t fid, uint64_t owner, bool shared,
+			bool unlock, bool wait, uint64_t start, uint64_t length)
+{
+	uint8_t buf[SMALL_MSG];
+	struct wr w;
+	struct smb_lock_range r = { .pid = owner_pid16(owner), .offset = start, .length = length };
+	uint8_t type = LOCKING_ANDX_LARGE_FILES | (shared ? LOCKING_ANDX_SHARED_LOCK : 0);
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_LOCKING_ANDX);
+	/* The PID in the header must match the one in the range. */
+	w.data[w.origin + 26] = (uint8_t)r.pid;
+	w.data[w.origin + 27] = (uint8_t)(r.pid >> 8);
+	int ret = smb_locking_andx_encode(&w, fid, type, wait ? 0xFFFFFFFFu : 0,
+					  unlock ? &r : NULL, unlock ? 1 : 0,
+					  unlock ? NULL : &r, unlock ? 0 : 1);
+	if (ret < 0)
+		return ret;
+	ret = client_simple_call(c, &w);
+	/* Windows semantics: a conflicting lock is LOCK_NOT_GRANTED (EAGAIN)
+	 * or FILE_LOCK_CONFLICT (EACCES); fcntl wants EAGAIN for both. */
+	if (ret == -EACCES)
+		ret = -EAGAIN;
+	return ret;
+}
+
+static int posix_lock(struct client *c, uint16_t fid, uint64_t owner, uint16_t type, bool wait,
+		      uint64_t start, uint64_t length)
+{
+	uint8_t data[32];
+	long len = smb_posix_lock_data(data, sizeof(data), type, wait, (uint32_t)owner, start,
+				       length);
+	if (len < 0)
+		return (int)len;
+	int ret = client_set_file_info(c, fid, SMB_SET_POSIX_LOCK, data, (size_t)len);
+	if (ret == -EACCES)
+		ret = -EAGAIN;
+	return ret;
+}
+
+bool client_posix_locks(const struct client *c)
+{
+	return c->session->unix_ext && (c->session->unix_caps & CIFS_UNIX_FCNTL_LOCKS_CAP);
+}
+
+int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl)
+{
+	uint64_t start = fl->l_start < 0 ? 0 : (uint64_t)fl->l_start;
+	uint64_t length = lock_length(start, fl->l_len);
+	bool wait = cmd == F_SETLKW;
+
+	if (cmd == F_GETLK) {
+		/* Probe: take and drop the lock; on success the range is
+		 * free.  Who holds a conflicting lock cannot be learned over
+		 * SMB, so report the whole range. */
+		int ret = client_lock(c, fid, owner, F_SETLK, fl);
+		if (ret == -EAGAIN) {
+			fl->l_pid = 0;
+			return 0;
+		}
+		if (ret < 0)
+			return ret;
+		struct flock un = *fl;
+		un.l_type = F_UNLCK;
+		client_lock(c, fid, owner, F_SETLK, &un);
+		fl->l_type = F_UNLCK;
+		return 0;
+	}
+	if (client_posix_locks(c)) {
+		uint16_t type = fl->l_type == F_RDLCK   ? SMB_POSIX_LOCK_READ
+				: fl->l_type == F_WRLCK ? SMB_POSIX_LOCK_WRITE
+							: SMB_POSIX_LOCK_UNLOCK;
+		return posix_lock(c, fid, owner, type, wait, start, length);
+	}
+	/* LOCKING_ANDX has Windows semantics: ranges do not merge or split and
+	 * an unlock must name a range exactly as locked.  That covers what
+	 * applications do in practice (lock, then unlock the same range). */
+	return locking_andx(c, fid, owner, fl->l_type == F_RDLCK, fl->l_type == F_UNLCK, wait,
+			    start, length);
+}
+
+int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op)
+{
+	bool wait = !(op & LOCK_NB);
+	int kind = op & ~LOCK_NB;
+
+	if (client_posix_locks(c)) {
+		uint16_t type = kind == LOCK_SH	  ? SMB_POSIX_LOCK_READ
+				: kind == LOCK_EX ? SMB_POSIX_LOCK_WRITE
+						  : SMB_POSIX_LOCK_UNLOCK;
+		return posix_lock(c, fid, owner, type, wait, 0, UINT64_MAX);
+	}
+	return locking_andx(c, fid, owner, kind == LOCK_SH, kind == LOCK_UN, wait, 0, UINT64_MAX);
+}

@@ -1,0 +1,380 @@
+/* Namespace and metadata changes as SMB requests: unlink, mkdir, rmdir,
+ * rename, times, mode, owner, symlinks, hard links, special files, truncate
+ * by path.  With the CIFS UNIX extensions most of this is one
+ * SET_PATH_INFORMATION; without them, what SMB cannot express is a clear
+ * errno, never a silent no-op that looks like success. */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "client_priv.h"
+#include "log.h"
+#include "ntstatus.h"
+
+#define UNIX_BASIC_LEN 128
+
+static int set_unix_basic(struct client *c, const char *smb_path, const struct smb_unix_set *u)
+{
+	uint8_t data[UNIX_BASIC_LEN];
+	long len = smb_set_unix_basic_data(data, sizeof(data), u);
+	if (len < 0)
+		return (int)len;
+	return client_set_path_info(c, smb_path, SMB_SET_FILE_UNIX_BASIC, data, (size_t)len);
+}
+
+/* Runs op on the SMB form of path; a name SMB cannot carry is EINVAL. */
+#define WITH_SMB_PATH(c, path, var)                       \
+	char *var = client_smb_path((c), (path));         \
+	if (!var)                                         \
+		return -EINVAL;
+
+int client_unlink(struct client *c, const char *path)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	WITH_SMB_PATH(c, path, smb_path);
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_DELETE);
+	int ret = smb_delete_encode(&w, smb_path, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
+				    true);
+	if (ret == 0)
+		ret = client_simple_call(c, &w);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_mkdir(struct client *c, const char *path, mode_t mode)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	WITH_SMB_PATH(c, path, smb_path);
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_CREATE_DIRECTORY);
+	int ret = smb_create_directory_encode(&w, smb_path, true);
+	if (ret == 0)
+		ret = client_simple_call(c, &w);
+	if (ret == 0 && c->session->unix_ext) {
+		struct smb_unix_set u;
+		smb_unix_set_init(&u);
+		u.perms = mode & 07777;
+		int r = set_unix_basic(c, smb_path, &u);
+		if (r < 0)
+			log_debug("setting mode of new directory %s failed: %s", path,
+				  g_strerror(-r));
+	}
+	g_free(smb_path);
+	return ret;
+}
+
+int client_rmdir(struct client *c, const char *path)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	WITH_SMB_PATH(c, path, smb_path);
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_DELETE_DIRECTORY);
+	int ret = smb_delete_directory_encode(&w, smb_path, true);
+	if (ret == 0)
+		ret = client_simple_call(c, &w);
+	g_free(smb_path);
+	return ret;
+}
+
+/* SMB_COM_RENAME: fails when the target exists (which RENAME_NOREPLACE
+ * wants). */
+static int rename_plain(struct client *c, const char *from, const char *to)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_RENAME);
+	int ret = smb_rename_encode(&w, from, to,
+				    FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM |
+					    FILE_ATTRIBUTE_DIRECTORY,
+				    true);
+	return ret < 0 ? ret : client_simple_call(c, &w);
+}
+
+/* Replaces the target atomically within one directory: open the source for
+ * DELETE and set FILE_RENAME_INFORMATION with ReplaceIfExists to the bare
+ * target name (a pass-through level, so it needs CAP_INFOLEVEL_PASSTHRU). */
+static int rename_replace_in_dir(struct client *c, const char *from, const char *to_name)
+{
+	uint8_t data[PATH_MSG];
+	uint16_t fid;
+	long len = smb_set_rename_info_data(data, sizeof(data), true, to_name, true);
+	if (len < 0)
+		return len == -EMSGSIZE ? -ENAMETOOLONG : (int)len;
+	int ret = client_nt_create(c, from, DELETE_ACCESS | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+				   FILE_OPEN, 0, &fid);
+	if (ret < 0)
+		return ret;
+	ret = client_set_file_info(c, fid, SMB_SET_FILE_RENAME_INFORMATION, data, (size_t)len);
+	int cret = client_close(c, fid);
+	return ret < 0 ? ret : cret;
+}
+
+/* Samba refuses the in-directory replace for some sources (names starting
+ * with a dot, which it marks hidden, answer NO_SUCH_FILE): then replace the
+ * old way, remove the target and rename, which is not atomic. */
+static int rename_by_unlink(struct client *c, const char *from, const char *to)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+
+	log_debug("rename %s -> %s: in-directory replace refused, removing the target first",
+		  from, to);
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_DELETE);
+	int ret = smb_delete_encode(&w, to, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM, true);
+	if (ret == 0)
+		ret = client_simple_call(c, &w);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	return rename_plain(c, from, to);
+}
+
+/* Splits an SMB path into its directory (with trailing separator) and last
+ * component. */
+static void split_smb_path(const char *path, char sep, char **dir, const char **name)
+{
+	const char *last = strrchr(path, sep);
+	*name = last ? last + 1 : path;
+	*dir = g_strndup(path, last ? (size_t)(last - path) + 1 : 0);
+}
+
+/* rename(2) semantics: the target is replaced if it exists, atomically for
+ * anyone looking at it.  Samba renames with replacement only within a
+ * directory, so across directories the source first moves next to the
+ * target under a temporary name (a plain rename: nothing is replaced yet),
+ * then replaces it there; if that fails it moves back. */
+static int rename_replace(struct client *c, const char *from, const char *to)
+{
+	char sep = c->session->path_sep;
+	char *from_dir, *to_dir, *tmp = NULL;
+	const char *from_name, *to_name;
+	int ret;
+
+	split_smb_path(from, sep, &from_dir, &from_name);
+	split_smb_path(to, sep, &to_dir, &to_name);
+	if (strcmp(from_dir, to_dir) == 0) {
+		ret = rename_replace_in_dir(c, from, to_name);
+		if (ret == -ENOENT)
+			ret = rename_by_unlink(c, from, to);
+		goto out;
+	}
+	ret = rename_plain(c, from, to);
+	if (ret != -EEXIST)
+		goto out;
+	tmp = g_strdup_printf("%ssmbfuse-rename-%08x.tmp", to_dir, g_random_int());
+	ret = rename_plain(c, from, tmp);
+	if (ret < 0)
+		goto out;
+	ret = rename_replace_in_dir(c, tmp, to_name);
+	if (ret == -ENOENT)
+		ret = rename_by_unlink(c, tmp, to);
+	if (ret < 0 && rename_plain(c, tmp, from) < 0)
+		log_warn("rename: could not move %s back; it is left as %s", from, tmp);
+out:
+	g_free(tmp);
+	g_free(from_dir);
+	g_free(to_dir);
+	return ret;
+}
+
+int client_rename(struct client *c, const char *from, const char *to, bool noreplace)
+{
+	char *smb_from = client_smb_path(c, from);
+	char *smb_to = client_smb_path(c, to);
+	int ret;
+
+	if (!smb_from || !smb_to) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (noreplace || !(c->session->server_caps & CAP_INFOLEVEL_PASSTHRU)) {
+		ret = rename_plain(c, smb_from, smb_to);
+		if (ret == -EEXIST && !noreplace) {
+			/* No atomic replace on this server: remove, then move. */
+			ret = client_unlink(c, to);
+			if (ret == 0)
+				ret = rename_plain(c, smb_from, smb_to);
+		}
+		goto out;
+	}
+	ret = rename_replace(c, smb_from, smb_to);
+out:
+	g_free(smb_from);
+	g_free(smb_to);
+	return ret;
+}
+
+/* UTIME_NOW / UTIME_OMIT resolved to NT time; 0 means "leave it" for the
+ * BASIC level, NO_CHANGE for UNIX_BASIC. */
+static uint64_t nt_time_of(const struct timespec *ts, uint64_t omit)
+{
+	struct timespec now;
+	if (ts->tv_nsec == UTIME_OMIT)
+		return omit;
+	if (ts->tv_nsec == UTIME_NOW) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = &now;
+	}
+	return smb_timespec_to_nttime(ts);
+}
+
+int client_utimens(struct client *c, const char *path, const struct timespec tv[2])
+{
+	WITH_SMB_PATH(c, path, smb_path);
+	int ret;
+
+	if (c->session->unix_ext) {
+		struct smb_unix_set u;
+		smb_unix_set_init(&u);
+		u.access_time = nt_time_of(&tv[0], SMB_UNIX_TIME_NO_CHANGE);
+		u.write_time = nt_time_of(&tv[1], SMB_UNIX_TIME_NO_CHANGE);
+		ret = set_unix_basic(c, smb_path, &u);
+	} else {
+		uint8_t data[64];
+		long len = smb_set_basic_info_data(data, sizeof(data), 0, nt_time_of(&tv[0], 0),
+						   nt_time_of(&tv[1], 0), 0, 0);
+		ret = len < 0 ? (int)len
+			      : client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data,
+						     (size_t)len);
+	}
+	g_free(smb_path);
+	return ret;
+}
+
+int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir)
+{
+	WITH_SMB_PATH(c, path, smb_path);
+	int ret;
+
+	if (c->session->unix_ext) {
+		struct smb_unix_set u;
+		smb_unix_set_init(&u);
+		u.perms = mode & 07777;
+		ret = set_unix_basic(c, smb_path, &u);
+	} else if (is_dir) {
+		/* Directories have no DOS permission to change. */
+		ret = 0;
+	} else {
+		/* Without UNIX extensions the only permission SMB stores is
+		 * the DOS read-only attribute: it follows the write bits. */
+		uint8_t data[64];
+		uint32_t attrs = (mode & 0222) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY;
+		long len = smb_set_basic_info_data(data, sizeof(data), 0, 0, 0, 0, attrs);
+		ret = len < 0 ? (int)len
+			      : client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data,
+						     (size_t)len);
+	}
+	g_free(smb_path);
+	return ret;
+}
+
+int client_chown(struct client *c, const char *path, uid_t uid, gid_t gid)
+{
+	if (!c->session->unix_ext)
+		return -EPERM; /* no owners on the share */
+	WITH_SMB_PATH(c, path, smb_path);
+	struct smb_unix_set u;
+	smb_unix_set_init(&u);
+	if (uid != (uid_t)-1)
+		u.uid = uid;
+	if (gid != (gid_t)-1)
+		u.gid = gid;
+	int ret = set_unix_basic(c, smb_path, &u);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_truncate(struct client *c, const char *path, uint64_t size)
+{
+	WITH_SMB_PATH(c, path, smb_path);
+	uint8_t data[16];
+	long len = smb_set_end_of_file_data(data, sizeof(data), size);
+	int ret = len < 0 ? (int)len
+			  : client_set_path_info(c, smb_path, SMB_SET_FILE_END_OF_FILE_INFO, data,
+						 (size_t)len);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_symlink(struct client *c, const char *target, const char *path)
+{
+	if (!c->session->unix_ext)
+		return -EPERM; /* SMB1 without UNIX extensions has no symlinks */
+	WITH_SMB_PATH(c, path, smb_path);
+	uint8_t data[PATH_MSG];
+	long len = smb_set_unix_link_data(data, sizeof(data), target, true);
+	int ret = len < 0 ? (len == -EMSGSIZE ? -ENAMETOOLONG : (int)len)
+			  : client_set_path_info(c, smb_path, SMB_SET_FILE_UNIX_LINK, data,
+						 (size_t)len);
+	g_free(smb_path);
+	return ret;
+}
+
+int client_link(struct client *c, const char *from, const char *to)
+{
+	char *smb_from = client_smb_path(c, from);
+	char *smb_to = client_smb_path(c, to);
+	int ret;
+
+	if (!smb_from || !smb_to) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (c->session->unix_ext) {
+		uint8_t data[PATH_MSG];
+		long len = smb_set_unix_hlink_data(data, sizeof(data), smb_from, true);
+		ret = len < 0 ? (int)len
+			      : client_set_path_info(c, smb_to, SMB_SET_FILE_UNIX_HLINK, data,
+						     (size_t)len);
+	} else {
+		uint8_t buf[PATH_MSG];
+		struct wr w;
+		session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_NT_RENAME);
+		ret = smb_nt_rename_encode(&w, smb_from, smb_to,
+					   FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
+					   SMB_NT_RENAME_SET_LINK_INFO, true);
+		if (ret == 0)
+			ret = client_simple_call(c, &w);
+	}
+out:
+	g_free(smb_from);
+	g_free(smb_to);
+	return ret;
+}
+
+int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
+{
+	if (S_ISREG(mode)) {
+		uint16_t fid;
+		int ret = client_create(c, path, O_WRONLY | O_EXCL, mode, &fid);
+		return ret < 0 ? ret : client_close(c, fid);
+	}
+	if (!c->session->unix_ext)
+		return -EPERM;
+	WITH_SMB_PATH(c, path, smb_path);
+	struct smb_unix_set u;
+	smb_unix_set_init(&u);
+	u.perms = mode & 07777;
+	u.type = S_ISDIR(mode)	  ? UNIX_TYPE_DIR
+		 : S_ISCHR(mode)  ? UNIX_TYPE_CHARDEV
+		 : S_ISBLK(mode)  ? UNIX_TYPE_BLKDEV
+		 : S_ISFIFO(mode) ? UNIX_TYPE_FIFO
+				  : UNIX_TYPE_SOCKET;
+	u.dev_major = major(rdev);
+	u.dev_minor = minor(rdev);
+	/* UNIX_BASIC on a name that does not exist creates it with this type
+	 * (the CIFS UNIX extensions' mknod). */
+	int ret = set_unix_basic(c, smb_path, &u);
+	g_free(smb_path);
+	return ret;
+}

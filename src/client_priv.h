@@ -1,0 +1,25 @@
+/* Shared by client*.c only: message sizes and the TRANS2 set/query helpers
+ * every family of operations uses. */
+#ifndef SMBFUSE_CLIENT_PRIV_H
+#define SMBFUSE_CLIENT_PRIV_H
+
+#include "client.h"
+
+#define SMALL_MSG 1024
+/* Room for a header, words and one or two UTF-16 paths of PATH_MAX. */
+#define PATH_MSG (SMALL_MSG + 2 * 2 * 4096)
+
+/* TRANS2_SET_PATH_INFORMATION on an SMB path. */
+int client_set_path_info(struct client *c, const char *smb_path, uint16_t level,
+			 const uint8_t *data, size_t len);
+/* TRANS2_SET_FILE_INFORMATION on an open FID. */
+int client_set_file_info(struct client *c, uint16_t fid, uint16_t level, const uint8_t *data,
+			 size_t len);
+/* A request that carries nothing but a status back (DELETE, FLUSH, ...):
+ * send w, check the status, free the reply. */
+int client_simple_call(struct client *c, struct wr *w);
+/* NT_CREATE_ANDX with explicit access, disposition and options. */
+int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, uint16_t *fid);
+
+#endif

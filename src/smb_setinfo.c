@@ -38,16 +38,9 @@ static long block_end(struct wr *w, int rc)
 long smb_spathinfo_params(uint8_t *out, size_t cap, uint16_t level, const char *path,
 			  bool unicode)
 {
-	struct wr w;
-
-	if (!path)
-		return -EINVAL;
-	/* 2.2.6.7.1: InformationLevel, Reserved (u32), FileName at offset 6
-	 * (even: aligned) */
-	wr_init(&w, out, cap);
-	wr_le16(&w, level);
-	wr_le32(&w, 0);
-	return block_end(&w, smb_put_string(&w, path, unicode));
+	/* 2.2.6.7.1 has the layout of 2.2.6.6.1: InformationLevel, Reserved
+	 * (u32), FileName. */
+	return smb_qpathinfo_params(out, cap, level, path, unicode);
 }
 
 long smb_sfileinfo_params(uint8_t *out, size_t cap, uint16_t fid, uint16_t level)

@@ -55,6 +55,7 @@ struct conn {
 	uint32_t max_msg;
 	bool dead;
 	int dead_err;
+	gint64 last_reply_us; /* monotonic time of the last frame received */
 	bool established; /* set once the session is up: failures before that are
 			     reported by the caller in one line, not logged */
 	struct conn_stats stats;
@@ -366,6 +367,7 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
 
 	g_mutex_lock(&c->lock);
 	c->stats.bytes_received += len + NETBIOS_HDR_LEN;
+	c->last_reply_us = g_get_monotonic_time();
 	struct conn_req *req = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(msg.hdr.mid));
 	if (!req || req->command != msg.hdr.command) {
 		g_mutex_unlock(&c->lock);
@@ -470,6 +472,7 @@ int conn_open(const struct conn_params *p, struct conn **out, char **errmsg)
 	c->next_mid = 1;
 	c->max_in_flight = 1; /* until negotiate tells us MaxMpxCount */
 	c->max_msg = DEFAULT_MAX_MSG;
+	c->last_reply_us = g_get_monotonic_time();
 
 	/* A server that stops reading must not block a sender forever. */
 	struct timeval tv = { .tv_sec = c->request_timeout_ms / 1000,
@@ -639,8 +642,13 @@ out_free:
 
 int conn_wait(struct conn_req *req, struct smb_reply *reply)
 {
+	return conn_wait_timeout(req, reply, req->conn->request_timeout_ms);
+}
+
+int conn_wait_timeout(struct conn_req *req, struct smb_reply *reply, int timeout_ms)
+{
 	struct conn *c = req->conn;
-	gint64 deadline = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 	int err;
 
 	g_mutex_lock(&c->lock);
@@ -651,7 +659,7 @@ int conn_wait(struct conn_req *req, struct smb_reply *reply)
 			 * what they would get after their own timeout anyway. */
 			if (c->established)
 				log_warn("no reply from %s to command 0x%02x (MID %u) in %d ms",
-					 c->peer, req->command, req->mid, c->request_timeout_ms);
+					 c->peer, req->command, req->mid, timeout_ms);
 			die_locked(c, -ETIMEDOUT);
 		}
 	}
@@ -674,6 +682,20 @@ int conn_call(struct conn *c, struct wr *w, struct smb_reply *reply)
 	if (!req)
 		return err;
 	return conn_wait(req, reply);
+}
+
+void conn_kill(struct conn *c, int err)
+{
+	conn_die(c, err);
+}
+
+gint64 conn_idle_us(struct conn *c)
+{
+	g_mutex_lock(&c->lock);
+	gint64 last = c->last_reply_us;
+	bool busy = c->in_flight > 0;
+	g_mutex_unlock(&c->lock);
+	return busy ? 0 : g_get_monotonic_time() - last;
 }
 
 void conn_get_stats(struct conn *c, struct conn_stats *st)

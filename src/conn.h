@@ -17,6 +17,7 @@
 #define SMBFUSE_CONN_H
 
 #include <stdbool.h>
+#include <glib.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -80,6 +81,13 @@ struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err);
  * before the waiter wakes. */
 int conn_wait(struct conn_req *req, struct smb_reply *reply);
 int conn_call(struct conn *c, struct wr *w, struct smb_reply *reply);
+/* conn_wait with its own deadline (keepalive echoes, goodbyes). */
+int conn_wait_timeout(struct conn_req *req, struct smb_reply *reply, int timeout_ms);
+/* Marks the connection dead from outside (a missed keepalive). */
+void conn_kill(struct conn *c, int err);
+/* How long nothing has been in flight and nothing received, in us; 0 while
+ * requests are in flight. */
+gint64 conn_idle_us(struct conn *c);
 
 struct conn_stats {
 	uint64_t requests;

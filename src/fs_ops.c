@@ -1,5 +1,12 @@
 /* FUSE operations: each one a translation to client.c.  Errors are already
- * -errno from below; nothing here talks SMB. */
+ * -errno from below; nothing here talks SMB.
+ *
+ * Reconnects: every call takes a live session from the pool.  A call that
+ * fails because its connection died is retried on another session when
+ * that is safe: queries, reads and writes (same offset) always; unlink,
+ * rmdir and mkdir with a check (the wanted state counts as success on a
+ * retry); create, rename, links and the like only when the request never
+ * left (-ENOTCONN): those fail cleanly instead of being replayed blindly. */
 #include "fs_ops.h"
 
 #include <errno.h>
@@ -21,13 +28,92 @@ static struct smbfuse *fs_get(void)
 /* Runs a client call and records its latency and result (stats.c). */
 #define TIMED(op, call)                                                             \
 	({                                                                          \
-		gint64 t0_ = g_get_monotonic_time();                                \
-		long r_ = (long)(call);                                             \
-		stats_record(&fs_get()->stats, (op), g_get_monotonic_time() - t0_, r_); \
-		(int)r_;                                                            \
+		gint64 tt0_ = g_get_monotonic_time();                                \
+		long tr_ = (long)(call);                                             \
+		stats_record(&fs_get()->stats, (op), g_get_monotonic_time() - tt0_, tr_); \
+		(int)tr_;                                                            \
 	})
 
 #define STATS_XATTR "user.smbfuse.stats"
+#define MAX_ATTEMPTS 3
+#define NO_ERRNO 1 /* never a negative errno */
+
+/* The errors that say the connection is gone, not the file. */
+static bool transport_error(int err)
+{
+	return err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE || err == -EBADMSG ||
+	       err == -ECONNABORTED || err == -EPROTO || err == -ETIMEDOUT;
+}
+
+enum retry {
+	RETRY_SAFE,   /* idempotent: retry on any transport error */
+	RETRY_UNSENT, /* only if the request never left */
+};
+
+/* A client bound to a live session of the pool. */
+static int bind_client(struct smbfuse *fs, struct client *cl)
+{
+	*cl = *fs->client;
+	return pool_get(fs->pool, &cl->session);
+}
+
+/* Runs `call` (an expression using `cl`) with retries as described at the
+ * top; `ok_errno` on a retry means an earlier attempt did the work. */
+#define FS_CALL(fs, policy, ok_errno, call)                                          \
+	({                                                                           \
+		int fr_;                                                              \
+		struct client fcl_;                                                   \
+		for (int fa_ = 0;; fa_++) {                                            \
+			fr_ = bind_client((fs), &fcl_);                                \
+			if (fr_ < 0)                                                  \
+				break;                                               \
+			struct client *cl = &fcl_;                                    \
+			fr_ = (int)(call);                                            \
+			if (fa_ > 0 && fr_ == (ok_errno)) {                            \
+				fr_ = 0;                                              \
+				break;                                               \
+			}                                                            \
+			if (!transport_error(fr_))                                    \
+				break;                                               \
+			pool_report((fs)->pool, fcl_.session, fr_);                    \
+			if (fa_ + 1 >= MAX_ATTEMPTS ||                                \
+			    ((policy) == RETRY_UNSENT && fr_ != -ENOTCONN))           \
+				break;                                               \
+		}                                                                    \
+		fr_;                                                                  \
+	})
+
+/* The same for an open file: `call` uses `cl` and `fid`, re-opened on a new
+ * session if needed.  Reads, writes, truncates, flushes and locks on a
+ * fresh session are all safe to repeat (a dead session's locks died with
+ * it). */
+#define FH_CALL(fs, h, path, call)                                                   \
+	({                                                                           \
+		int hr_;                                                              \
+		struct client hcl_;                                                   \
+		uint16_t fid;                                                        \
+		for (int ha_ = 0;; ha_++) {                                            \
+			hr_ = fs_handle_bind((h), (fs)->pool, (fs)->client, (path), &hcl_, \
+					    &fid);                                   \
+			if (hr_ < 0 && !(transport_error(hr_) && hr_ != -ETIMEDOUT))    \
+				break;                                               \
+			if (hr_ == 0) {                                               \
+				struct client *cl = &hcl_;                            \
+				hr_ = (int)(call);                                    \
+				if (!transport_error(hr_))                            \
+					break;                                       \
+				pool_report((fs)->pool, hcl_.session, hr_);            \
+			}                                                            \
+			if (ha_ + 1 >= MAX_ATTEMPTS)                                  \
+				break;                                               \
+		}                                                                    \
+		hr_;                                                                  \
+	})
+
+static struct fs_handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct fs_handle *)(uintptr_t)fi->fh;
+}
 
 static const char *const cap_names[] = {
 	"RAW_MODE", "MPX_MODE", "UNICODE", "LARGE_FILES", "NT_SMBS", "RPC_REMOTE_APIS",
@@ -40,11 +126,12 @@ static const char *const cap_names[] = {
  * a debugger (server, session, connection, per-operation counts). */
 static char *stats_report(struct smbfuse *fs)
 {
-	struct session *s = fs->client->session;
+	struct session *s = pool_any(fs->pool);
 	GString *out = g_string_new("");
-	struct conn_stats cs;
+	struct pool_info pi;
+	uint64_t sent = 0, received = 0;
 
-	conn_get_stats(s->conn, &cs);
+	pool_get_info(fs->pool, &pi);
 	g_string_append_printf(out, "server: %s port %u\nshare: %s\nuser: %s\n",
 			       fs->opts->host, fs->opts->port, s->unc, s->user);
 	g_string_append(out, "dialect: NT LM 0.12\n");
@@ -57,15 +144,27 @@ static char *stats_report(struct smbfuse *fs)
 			       "max_read: %u\nmax_write: %u\nmax_mpx: %u\n",
 			       s->unix_ext ? "yes" : "no", (unsigned long long)s->unix_caps,
 			       s->signing ? "yes" : "no", s->max_read, s->max_write, s->max_mpx);
-	g_string_append_printf(out,
-			       "connections: 1\nconnection.0.state: %s\n"
-			       "connection.0.requests: %llu\nconnection.0.in_flight: %u\n"
-			       "connection.0.peak_in_flight: %u\nreconnects: 0\n"
-			       "bytes_sent: %llu\nbytes_received: %llu\n",
-			       conn_alive(s->conn) ? "up" : "down",
-			       (unsigned long long)cs.requests, cs.in_flight, cs.peak_in_flight,
-			       (unsigned long long)cs.bytes_sent,
-			       (unsigned long long)cs.bytes_received);
+	g_string_append_printf(out, "connections: %u\nconnections_up: %u\nserver_down: %s\n",
+			       pi.conns, pi.live, pi.down ? "yes" : "no");
+	for (unsigned i = 0; i < pi.conns; i++) {
+		struct session *cs = pool_slot(fs->pool, i);
+		struct conn_stats st = { 0 };
+		if (cs)
+			conn_get_stats(cs->conn, &st);
+		sent += st.bytes_sent;
+		received += st.bytes_received;
+		g_string_append_printf(out,
+				       "connection.%u.state: %s\nconnection.%u.requests: %llu\n"
+				       "connection.%u.in_flight: %u\n"
+				       "connection.%u.peak_in_flight: %u\n",
+				       i, cs && conn_alive(cs->conn) ? "up" : "down", i,
+				       (unsigned long long)st.requests, i, st.in_flight, i,
+				       st.peak_in_flight);
+	}
+	/* Bytes of the current connections (those of replaced ones are gone). */
+	g_string_append_printf(out, "reconnects: %u\nbytes_sent: %llu\nbytes_received: %llu\n",
+			       pi.reconnects, (unsigned long long)sent,
+			       (unsigned long long)received);
 	stats_append(&fs->stats, out);
 	return g_string_free(out, FALSE);
 }
@@ -157,25 +256,6 @@ void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,
 	smb_nttime_to_timespec(fi->change_time ? fi->change_time : fi->write_time, &st->st_ctim);
 }
 
-/* libfuse unlocks every handle on close; a handle that never locked has
- * nothing to unlock, and skipping saves a round trip per close. */
-static bool handle_has_locks(struct smbfuse *fs, uint64_t fh, bool set)
-{
-	g_mutex_lock(&fs->locked_lock);
-	bool had = g_hash_table_contains(fs->locked_fids, GUINT_TO_POINTER(fh));
-	if (set && !had)
-		g_hash_table_add(fs->locked_fids, GUINT_TO_POINTER(fh));
-	g_mutex_unlock(&fs->locked_lock);
-	return had;
-}
-
-static void handle_forget_locks(struct smbfuse *fs, uint64_t fh)
-{
-	g_mutex_lock(&fs->locked_lock);
-	g_hash_table_remove(fs->locked_fids, GUINT_TO_POINTER(fh));
-	g_mutex_unlock(&fs->locked_lock);
-}
-
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct smbfuse *fs = fs_get();
@@ -186,7 +266,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->entry_timeout = fs->opts->actimeo;
 	/* Server inode numbers are stable with UNIX extensions; hard links
 	 * then show as links. */
-	cfg->use_ino = fs->client->session->unix_ext;
+	cfg->use_ino = pool_any(fs->pool)->unix_ext;
 	cfg->readdir_ino = 0;
 	cfg->nullpath_ok = 0;
 	/* Large reads: FUSE sends up to max_pages at once; the client splits
@@ -205,7 +285,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
-	int ret = TIMED(STATS_GETATTR, client_getattr(fs->client, path, &info));
+	int ret = TIMED(STATS_GETATTR,
+			FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_getattr(cl, path, &info)));
 	if (ret < 0)
 		return ret;
 	fs_stat_from_info(fs, &info, st);
@@ -216,7 +297,8 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 {
 	struct smbfuse *fs = fs_get();
 	char *target = NULL;
-	int ret = TIMED(STATS_READLINK, client_readlink(fs->client, path, &target));
+	int ret = TIMED(STATS_READLINK,
+			FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_readlink(cl, path, &target)));
 	if (ret < 0)
 		return ret;
 	g_strlcpy(buf, target, size);
@@ -257,13 +339,21 @@ static int collect_entry(void *data, const char *name, const struct smb_file_inf
 	return 0;
 }
 
+/* One listing attempt; a retry starts from an empty listing. */
+static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
+{
+	g_array_set_size(cc->entries, 0);
+	return client_readdir(cl, path, collect_entry, cc);
+}
+
 static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct collect_ctx cc = { .fs = fs_get() };
 
 	cc.entries = g_array_new(FALSE, FALSE, sizeof(struct dir_entry));
 	g_array_set_clear_func(cc.entries, dir_entry_clear);
-	int ret = TIMED(STATS_OPENDIR, client_readdir(cc.fs->client, path, collect_entry, &cc));
+	int ret = TIMED(STATS_OPENDIR, FS_CALL(cc.fs, RETRY_SAFE, NO_ERRNO,
+						   list_dir(cl, path, &cc)));
 	if (ret < 0) {
 		g_array_free(cc.entries, TRUE);
 		return ret;
@@ -304,25 +394,33 @@ static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	int flags = fi->flags & ~(O_CREAT | O_EXCL);
+	struct session *s = NULL;
 	uint16_t fid;
 
-	int ret = TIMED(STATS_OPEN,
-			client_open(fs->client, path, fi->flags & ~(O_CREAT | O_EXCL), &fid));
+	/* Opening without O_CREAT/O_EXCL/O_TRUNC is idempotent; with O_TRUNC
+	 * a repeat truncates what a half-done first attempt left, same
+	 * result. */
+	int ret = TIMED(STATS_OPEN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
+					    (s = cl->session, client_open(cl, path, flags, &fid))));
 	if (ret < 0)
 		return ret;
-	fi->fh = fid;
+	fi->fh = (uint64_t)(uintptr_t)fs_handle_new(s, fid, flags);
 	return 0;
 }
 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	struct session *s = NULL;
 	uint16_t fid;
 
-	int ret = TIMED(STATS_CREATE, client_create(fs->client, path, fi->flags, mode, &fid));
+	int ret = TIMED(STATS_CREATE,
+			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
+				(s = cl->session, client_create(cl, path, fi->flags, mode, &fid))));
 	if (ret < 0)
 		return ret;
-	fi->fh = fid;
+	fi->fh = (uint64_t)(uintptr_t)fs_handle_new(s, fid, fi->flags);
 	return 0;
 }
 
@@ -332,8 +430,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return TIMED(STATS_READ, client_read(fs->client, (uint16_t)fi->fh, buf, size,
-						  (uint64_t)offset));
+	return TIMED(STATS_READ, FH_CALL(fs, handle_of(fi), path,
+					 client_read(cl, fid, buf, size, (uint64_t)offset)));
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
@@ -342,8 +440,8 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return TIMED(STATS_WRITE, client_write(fs->client, (uint16_t)fi->fh, buf, size,
-						    (uint64_t)offset));
+	return TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path,
+					  client_write(cl, fid, buf, size, (uint64_t)offset)));
 }
 
 /* Every write has reached the server when write(2) returned, so close(2)
@@ -355,16 +453,24 @@ static int fs_flush(const char *path, struct fuse_file_info *fi)
 
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
-	return TIMED(STATS_FSYNC, client_flush(fs_get()->client, (uint16_t)fi->fh));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_FSYNC, FH_CALL(fs, handle_of(fi), path, client_flush(cl, fid)));
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
-	handle_forget_locks(fs, fi->fh);
-	int ret = TIMED(STATS_RELEASE, client_close(fs->client, (uint16_t)fi->fh));
-	if (ret < 0)
-		log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
+	struct fs_handle *h = handle_of(fi);
+
+	/* A handle whose session died has nothing left to close. */
+	if (pool_session_alive(fs->pool, h->session)) {
+		struct client cl = *fs->client;
+		cl.session = h->session;
+		int ret = TIMED(STATS_RELEASE, client_close(&cl, h->fid));
+		if (ret < 0 && !transport_error(ret))
+			log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
+	}
+	fs_handle_free(h);
 	return 0;
 }
 
@@ -374,37 +480,43 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return TIMED(STATS_TRUNCATE,
-			     client_ftruncate(fs->client, (uint16_t)fi->fh, (uint64_t)size));
-	return TIMED(STATS_TRUNCATE, client_truncate(fs->client, path, (uint64_t)size));
+		return TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path,
+						     client_ftruncate(cl, fid, (uint64_t)size)));
+	return TIMED(STATS_TRUNCATE, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
+					     client_truncate(cl, path, (uint64_t)size)));
 }
 
 static int fs_unlink(const char *path)
 {
-	return TIMED(STATS_UNLINK, client_unlink(fs_get()->client, path));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_UNLINK, FS_CALL(fs, RETRY_SAFE, -ENOENT, client_unlink(cl, path)));
 }
 
 static int fs_mkdir(const char *path, mode_t mode)
 {
-	return TIMED(STATS_MKDIR, client_mkdir(fs_get()->client, path, mode));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_MKDIR, FS_CALL(fs, RETRY_SAFE, -EEXIST, client_mkdir(cl, path, mode)));
 }
 
 static int fs_rmdir(const char *path)
 {
-	return TIMED(STATS_RMDIR, client_rmdir(fs_get()->client, path));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_RMDIR, FS_CALL(fs, RETRY_SAFE, -ENOENT, client_rmdir(cl, path)));
 }
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
-	return TIMED(STATS_RENAME,
-		     client_rename(fs_get()->client, from, to, flags & RENAME_NOREPLACE));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_RENAME, FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
+					  client_rename(cl, from, to, flags & RENAME_NOREPLACE)));
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-	return TIMED(STATS_UTIMENS, client_utimens(fs_get()->client, path, tv));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_UTIMENS, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_utimens(cl, path, tv)));
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -412,34 +524,41 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	bool is_dir = false;
 
-	if (!fs->client->session->unix_ext) {
+	if (!pool_any(fs->pool)->unix_ext) {
 		struct smb_file_info info;
-		int ret = client_getattr(fs->client, path, &info);
+		int ret = FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_getattr(cl, path, &info));
 		if (ret < 0)
 			return ret;
 		is_dir = info.is_dir;
 	}
-	return TIMED(STATS_CHMOD, client_chmod(fs->client, path, mode, is_dir));
+	return TIMED(STATS_CHMOD,
+		     FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chmod(cl, path, mode, is_dir)));
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	return TIMED(STATS_CHOWN, client_chown(fs_get()->client, path, uid, gid));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_CHOWN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chown(cl, path, uid, gid)));
 }
 
 static int fs_symlink(const char *target, const char *path)
 {
-	return TIMED(STATS_SYMLINK, client_symlink(fs_get()->client, target, path));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_SYMLINK,
+		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_symlink(cl, target, path)));
 }
 
 static int fs_link(const char *from, const char *to)
 {
-	return TIMED(STATS_LINK, client_link(fs_get()->client, from, to));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_LINK, FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_link(cl, from, to)));
 }
 
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
-	return TIMED(STATS_MKNOD, client_mknod(fs_get()->client, path, mode, rdev));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_MKNOD,
+		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_mknod(cl, path, mode, rdev)));
 }
 
 /* A blocking lock is a non-blocking one retried until it is granted or the
@@ -457,48 +576,64 @@ static void lock_backoff(unsigned *delay_ms)
 static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
 {
 	struct smbfuse *fs = fs_get();
+	struct fs_handle *h = handle_of(fi);
 	unsigned delay = 10;
 	int ret;
 
-	if (fl->l_type == F_UNLCK && cmd != F_GETLK && !handle_has_locks(fs, fi->fh, false))
+	/* libfuse unlocks every handle on close; one that never locked has
+	 * nothing to unlock, and skipping saves a round trip per close. */
+	if (fl->l_type == F_UNLCK && cmd != F_GETLK && !fs_handle_has_locks(h))
 		return 0;
-	if (fl->l_type != F_UNLCK && cmd != F_GETLK)
-		handle_has_locks(fs, fi->fh, true);
 	for (;;) {
-		ret = TIMED(STATS_LOCK, client_lock(fs->client, (uint16_t)fi->fh, fi->lock_owner,
-						    cmd == F_SETLKW ? F_SETLK : cmd, fl));
+		int one_cmd = cmd == F_SETLKW ? F_SETLK : cmd;
+		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path,
+						client_lock(cl, fid, fi->lock_owner, one_cmd, fl)));
 		if (cmd != F_SETLKW || ret != -EAGAIN)
-			return ret;
+			break;
 		if (fuse_interrupted())
 			return -EINTR;
 		lock_backoff(&delay);
 	}
+	if (ret == 0 && cmd != F_GETLK) {
+		struct fs_held_lock l = { .owner = fi->lock_owner, .type = fl->l_type,
+					  .start = fl->l_start, .len = fl->l_len };
+		fs_handle_note_lock(h, &l, fl->l_type == F_UNLCK);
+	}
+	return ret;
 }
 
 static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 {
 	struct smbfuse *fs = fs_get();
+	struct fs_handle *h = handle_of(fi);
+	int kind = op & ~LOCK_NB;
 	unsigned delay = 10;
 	int ret;
 
-	if ((op & ~LOCK_NB) == LOCK_UN && !handle_has_locks(fs, fi->fh, false))
+	if (kind == LOCK_UN && !fs_handle_has_locks(h))
 		return 0;
-	if ((op & ~LOCK_NB) != LOCK_UN)
-		handle_has_locks(fs, fi->fh, true);
 	for (;;) {
-		ret = TIMED(STATS_LOCK,
-			    client_flock(fs->client, (uint16_t)fi->fh, fi->lock_owner, op | LOCK_NB));
+		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path,
+						client_flock(cl, fid, fi->lock_owner, kind | LOCK_NB)));
 		if ((op & LOCK_NB) || ret != -EAGAIN)
-			return ret == -EAGAIN ? -EWOULDBLOCK : ret;
+			break;
 		if (fuse_interrupted())
 			return -EINTR;
 		lock_backoff(&delay);
 	}
+	if (ret == -EAGAIN)
+		return -EWOULDBLOCK;
+	if (ret == 0) {
+		struct fs_held_lock l = { .owner = fi->lock_owner, .is_flock = true, .type = kind };
+		fs_handle_note_lock(h, &l, kind == LOCK_UN);
+	}
+	return ret;
 }
 
 static int fs_statfs(const char *path, struct statvfs *st)
 {
-	return TIMED(STATS_STATFS, client_statfs(fs_get()->client, st));
+	struct smbfuse *fs = fs_get();
+	return TIMED(STATS_STATFS, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_statfs(cl, st)));
 }
 
 const struct fuse_operations smbfuse_ops = {

@@ -8,17 +8,20 @@
 #include <sys/stat.h>
 
 #include "client.h"
+#include "fs_handle.h"
+#include "pool.h"
 #include "opts.h"
 #include "stats.h"
 
 struct smbfuse {
+	struct pool *pool;
+	/* Prefix and open command for every call; its session is replaced by
+	 * a live one from the pool for each call. */
 	struct client *client;
 	const struct smbfuse_opts *opts;
 	uid_t default_uid;
 	gid_t default_gid;
 	struct stats stats;
-	GMutex locked_lock;
-	GHashTable *locked_fids; /* handles that have taken a lock */
 };
 
 extern const struct fuse_operations smbfuse_ops;

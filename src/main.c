@@ -21,6 +21,7 @@
 #include "fs_ops.h"
 #include "log.h"
 #include "opts.h"
+#include "pool.h"
 #include "session.h"
 
 #define EXIT_USAGE 1
@@ -118,7 +119,7 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct smbfuse_opts opts = { 0 };
 	struct smbfuse fs = { .opts = &opts };
-	struct session *session = NULL;
+	struct pool *pool = NULL;
 	struct fuse *fuse = NULL;
 	char *errmsg = NULL;
 	char mountpoint[PATH_MAX];
@@ -126,8 +127,7 @@ int main(int argc, char *argv[])
 
 	log_init("smbfuse", false);
 	stats_init(&fs.stats);
-	g_mutex_init(&fs.locked_lock);
-	fs.locked_fids = g_hash_table_new(g_direct_hash, g_direct_equal);
+
 	ret = opts_parse(&args, &opts, &errmsg);
 	opts_scrub_argv(argc, argv);
 	if (ret < 0) {
@@ -138,6 +138,7 @@ int main(int argc, char *argv[])
 	}
 	if (opts.show_version) {
 		printf("smbfuse %s\n", PACKAGE_VERSION);
+		fflush(stdout); /* fusermount3 writes its version straight to fd 1 */
 		fuse_lowlevel_version();
 		code = 0;
 		goto out_free;
@@ -174,14 +175,17 @@ int main(int argc, char *argv[])
 	}
 
 	struct session_params sp;
+	struct pool_config pc;
 	opts_session_params(&opts, &sp);
-	ret = session_open(&sp, &session, &errmsg);
+	opts_pool_config(&opts, &pc);
+	ret = pool_open(&sp, &pc, &pool, &errmsg);
 	if (ret < 0) {
 		report(EXIT_MOUNT_FAILURE, errmsg);
 		g_free(errmsg);
 		goto out_destroy;
 	}
-	fs.client = client_new(session, opts.subdir);
+	fs.pool = pool;
+	fs.client = client_new(pool_any(pool), opts.subdir);
 	fs.client->open_cmd = opts_open_cmd(&opts);
 	fs.default_uid = getuid();
 	fs.default_gid = getgid();
@@ -209,8 +213,9 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	if (opts.foreground)
-		log_info("mounted %s on %s (user %s%s)", session->unc, mountpoint, session->user,
-			 session->unix_ext ? ", UNIX extensions" : "");
+		log_info("mounted %s on %s (user %s%s, %u connections)", pool_any(pool)->unc,
+			 mountpoint, pool_any(pool)->user,
+			 pool_any(pool)->unix_ext ? ", UNIX extensions" : "", opts.conns);
 	report(0, "mounted");
 	if (!opts.foreground)
 		detach_stdio();
@@ -228,14 +233,13 @@ out_unmount:
 out_destroy:
 	fuse_destroy(fuse);
 	client_free(fs.client);
-	session_free(session);
+	pool_free(pool);
 out_free:
 	if (status_fd >= 0)
 		report(code ? code : EXIT_MOUNT_FAILURE, "failed");
 	opts_free(&opts);
 	fuse_opt_free_args(&args);
 	stats_clear(&fs.stats);
-	g_hash_table_destroy(fs.locked_fids);
-	g_mutex_clear(&fs.locked_lock);
+
 	return code;
 }

@@ -53,6 +53,11 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("wsize=%u", wsize, 0),
 	OPT("timeout=%u", timeout, 0),
 	OPT("conn_timeout=%u", conn_timeout, 0),
+	OPT("conns=%u", conns, 0),
+	OPT("echo_interval=%u", echo_interval, 0),
+	OPT("reconnect_timeout=%u", reconnect_timeout, 0),
+	OPT("hard", hard, 1),
+	OPT("soft", hard, 0),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("rw", KEY_RW),
 	FUSE_OPT_END,
@@ -267,8 +272,11 @@ int opts_parse(struct fuse_args *args, struct smbfuse_opts *o, char **errmsg)
 	o->file_mode = 0644;
 	o->dir_mode = 0755;
 	o->actimeo = 1.0;
-	o->timeout = 60;
+	o->timeout = 30;
 	o->conn_timeout = 15;
+	o->conns = 2;
+	o->echo_interval = 60;
+	o->reconnect_timeout = 60;
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) == -1) {
 		*errmsg = g_strdup("invalid option value (see smbfuse -h)");
 		return -EINVAL;
@@ -309,6 +317,9 @@ int opts_parse(struct fuse_args *args, struct smbfuse_opts *o, char **errmsg)
 	    (ret = check_range("actimeo", o->actimeo, 0, 86400, errmsg)) ||
 	    (ret = check_range("timeout", o->timeout, 1, 86400, errmsg)) ||
 	    (ret = check_range("conn_timeout", o->conn_timeout, 1, 3600, errmsg)) ||
+	    (ret = check_range("conns", o->conns, 1, 16, errmsg)) ||
+	    (ret = check_range("echo_interval", o->echo_interval, 0, 86400, errmsg)) ||
+	    (ret = check_range("reconnect_timeout", o->reconnect_timeout, 1, 86400, errmsg)) ||
 	    (ret = check_range("rsize", o->rsize, 0, 16 * 1024 * 1024, errmsg)) ||
 	    (ret = check_range("wsize", o->wsize, 0, 16 * 1024 * 1024, errmsg)))
 		return ret;
@@ -450,6 +461,14 @@ void opts_session_params(const struct smbfuse_opts *o, struct session_params *p)
 	p->wsize = o->wsize;
 }
 
+void opts_pool_config(const struct smbfuse_opts *o, struct pool_config *cfg)
+{
+	cfg->conns = o->conns;
+	cfg->echo_interval_s = (int)o->echo_interval;
+	cfg->reconnect_timeout_s = (int)o->reconnect_timeout;
+	cfg->hard = o->hard;
+}
+
 enum open_cmd opts_open_cmd(const struct smbfuse_opts *o)
 {
 	if (o->opencmd && !strcmp(o->opencmd, "ntcreate"))
@@ -488,8 +507,16 @@ void opts_print_help(const char *progname)
 	       "    actimeo=SECONDS     attribute and name cache lifetime (default 1)\n"
 	       "    rsize=N, wsize=N    largest read / write request (default: what the\n"
 	       "                        server's capabilities allow)\n"
-	       "    timeout=SECONDS     how long a request waits for its reply (default 60)\n"
+	       "    timeout=SECONDS     how long a request waits for its reply before the\n"
+	       "                        connection counts as dead (default 30)\n"
 	       "    conn_timeout=SECONDS  TCP connect timeout (default 15)\n"
+	       "    conns=N             connections (sessions) per mount, 1 to 16 (default 2)\n"
+	       "    echo_interval=SECONDS  keepalive echo on a connection idle this long\n"
+	       "                        (default 60; 0: none)\n"
+	       "    reconnect_timeout=SECONDS  how long operations wait while reconnecting\n"
+	       "                        before failing with ETIMEDOUT (default 60)\n"
+	       "    hard                wait for the server forever instead\n"
+	       "    soft                fail after reconnect_timeout (default)\n"
 	       "    opencmd=CMD         auto (default), ntcreate or openandx\n"
 	       "\n"
 	       "Options for mount(8) and systemd (_netdev, nofail, noauto, user, x-systemd.*,\n"

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "client.h"
+#include "pool.h"
 #include "session.h"
 
 struct smbfuse_opts {
@@ -40,6 +41,10 @@ struct smbfuse_opts {
 	unsigned rsize, wsize;
 	unsigned timeout; /* seconds a request may wait for its reply */
 	unsigned conn_timeout;
+	unsigned conns;             /* sessions in the pool */
+	unsigned echo_interval;     /* keepalive after this many idle seconds */
+	unsigned reconnect_timeout; /* how long operations wait for a reconnect */
+	bool hard;                  /* ... or forever */
 
 	int foreground;
 	int debug;
@@ -60,6 +65,7 @@ void opts_free(struct smbfuse_opts *opts);
 void opts_scrub_argv(int argc, char *argv[]);
 /* Fills session parameters from opts (pointers into opts). */
 void opts_session_params(const struct smbfuse_opts *opts, struct session_params *p);
+void opts_pool_config(const struct smbfuse_opts *opts, struct pool_config *cfg);
 enum open_cmd opts_open_cmd(const struct smbfuse_opts *opts);
 void opts_print_help(const char *progname);
 

@@ -602,23 +602,51 @@ out:
 	return ret;
 }
 
+/* Sends w and waits at most timeout_ms; the reply is discarded. */
+static int call_briefly(struct session *s, struct wr *w, int timeout_ms)
+{
+	struct smb_reply reply = { 0 };
+	int err;
+	struct conn_req *req = conn_submit(s->conn, w, &err);
+	if (!req)
+		return err;
+	err = conn_wait_timeout(req, &reply, timeout_ms);
+	if (err == 0)
+		err = smb_hdr_errno(&reply.msg.hdr);
+	smb_reply_clear(&reply);
+	return err;
+}
+
+int session_echo(struct session *s, int timeout_ms)
+{
+	uint8_t buf[128];
+	struct wr w;
+	static const uint8_t ping[4] = { 's', 'm', 'b', 'f' };
+
+	session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_ECHO);
+	int ret = smb_echo_encode(&w, 1, ping, sizeof(ping));
+	return ret < 0 ? ret : call_briefly(s, &w, timeout_ms);
+}
+
 void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	/* Goodbyes are a courtesy: a server that does not answer at once must
+	 * not hold up an unmount. */
 	if (s->conn && conn_alive(s->conn) && s->uid) {
 		uint8_t buf[128];
 		struct wr w;
-		struct smb_reply reply = { 0 };
 		if (s->tid) {
 			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TREE_DISCONNECT);
-			if (smb_tree_disconnect_encode(&w) == 0 &&
-			    conn_call(s->conn, &w, &reply) == 0)
-				smb_reply_clear(&reply);
+			if (smb_tree_disconnect_encode(&w) == 0)
+				call_briefly(s, &w, 2000);
 		}
-		session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_LOGOFF_ANDX);
-		if (smb_logoff_encode(&w) == 0 && conn_call(s->conn, &w, &reply) == 0)
-			smb_reply_clear(&reply);
+		if (conn_alive(s->conn)) {
+			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_LOGOFF_ANDX);
+			if (smb_logoff_encode(&w) == 0)
+				call_briefly(s, &w, 2000);
+		}
 	}
 	conn_free(s->conn);
 	g_free(s->unc);

@@ -56,7 +56,10 @@ struct session {
 /* On failure returns -errno and sets *errmsg (g_malloc) to one line naming
  * the cause: "authentication failed ...", "share ... not found", ... */
 int session_open(const struct session_params *p, struct session **out, char **errmsg);
-/* Tree disconnect and logoff (best effort), then closes the connection. */
+/* SMB_COM_ECHO with its own deadline: 0 if the server answered. */
+int session_echo(struct session *s, int timeout_ms);
+/* Tree disconnect and logoff (best effort, 2 s at most each), then closes
+ * the connection. */
 void session_free(struct session *s);
 
 /* Starts a request on the session (TID and UID filled). */

@@ -6,15 +6,17 @@
 # On a fresh Debian 12 machine: installs the Debian packages it needs (only
 # when one is missing, or always when CI=true), runs
 # autoreconf -fi && ./configure && make, then make check (unit tests, fuzz
-# corpus replay, integration tests against a private SMB1 Samba), prints the
-# logs of failing tests, and ends with one line:
+# corpus replay, integration tests against a private SMB1 Samba), with
+# CI=true or RUN_DISTCHECK=1 also make distcheck (counted as one more test,
+# "distcheck"), prints the logs of failing tests, and ends with one line:
 #
 #   N passed, N failed[, N skipped]
 #
 # Exit status: 0 when nothing failed, 1 otherwise.  Safe to run again and
 # again in the same tree.
 #
-# Environment: CI=true (always apt-get install), CONFIGURE_FLAGS (extra
+# Environment: CI=true (always apt-get install, and make distcheck),
+# RUN_DISTCHECK=1 (make distcheck), CONFIGURE_FLAGS (extra
 # ./configure arguments, e.g. --enable-asan), MAKE_JOBS (default 2),
 # CHECK_JOBS (parallel tests, default 2), and what the tests read
 # (SMBFUSE_TEST_TIMEOUT, SMBFUSE_NO_SKIP, SMBFUSE_KEEP: tests/integration/lib.sh).
@@ -75,7 +77,8 @@ make -j"${MAKE_JOBS:-2}" || die_before_tests "make failed"
 
 # ---- 3. test
 stamp=$(mktemp)
-trap 'rm -f "$stamp"' EXIT
+dc_log=$(mktemp)
+trap 'rm -f "$stamp" "$dc_log"' EXIT
 sleep 1 # .trs files written in the same second as the stamp still count as newer
 echo "run.sh: make -j${CHECK_JOBS:-2} check"
 make -j"${CHECK_JOBS:-2}" check
@@ -99,9 +102,32 @@ while IFS= read -r -d '' trs; do
 	[ "$skip" = 1 ] && skipped_logs+=("$log")
 done < <(find . -path ./.git -prune -o -name '*.trs' -newer "$stamp" -print0 | sort -z)
 
+# ---- 5. make distcheck (after the scan above: a failed distcheck leaves
+# its dist tree, with .trs files of its own, behind)
+# The tarball must build, pass its unit tests, install and uninstall cleanly
+# outside the source tree.  TESTS= on the command line reaches the `make
+# check` that distcheck runs in the dist tree (through MAKEFLAGS): the
+# integration tests have just run against this very build, so only the unit
+# tests and the fuzz corpus run again there.
+if [ "${CI:-}" = true ] || [ "${RUN_DISTCHECK:-0}" = 1 ]; then
+	echo "run.sh: make -j${MAKE_JOBS:-2} distcheck"
+	# shellcheck disable=SC2016 # $(UNIT_TESTS) is for make to expand
+	if make -j"${MAKE_JOBS:-2}" distcheck TESTS='$(UNIT_TESTS) tests/fuzz/run_corpus.sh' >"$dc_log" 2>&1; then
+		passed=$((passed + 1))
+		grep -A2 'archives ready for distribution' "$dc_log"
+	else
+		failed=$((failed + 1))
+		failing+=("$dc_log")
+	fi
+fi
+
 for log in "${failing[@]}"; do
 	echo
-	echo "================ FAILED: ${log#./} ================"
+	if [ "$log" = "$dc_log" ]; then
+		echo "================ FAILED: make distcheck ================"
+	else
+		echo "================ FAILED: ${log#./} ================"
+	fi
 	if [ -f "$log" ]; then
 		n=$(wc -l <"$log")
 		[ "$n" -gt 400 ] && echo "(last 400 of $n lines)"

@@ -20,7 +20,7 @@ _t_register_pid "$fake_pid"
 for i in $(seq 50); do grep -q listening "$T_ROOT/nbfake.out" && break; sleep 0.1; done
 
 mnt=$(new_mountpoint retarget)
-SMB_UNC=//localhost:$port/share smbfuse_mount "$mnt" -o "netbios,username=$SMB_USER,password=$SMB_PASS"
+SMB_UNC=//localhost:$port/share smbfuse_mount "$mnt" -o "netbios,conns=1,username=$SMB_USER,password=$SMB_PASS"
 check_file_eq "cat after refusal + retarget" "$SHARE_DIR/t.txt" <(cat "$mnt/t.txt")
 smbfuse_umount "$mnt"
 check_eq "called names seen by the fake" "called LOCALHOST

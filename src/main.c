@@ -99,6 +99,12 @@ static void daemonize_early(void)
 	setsid();
 }
 
+/* Unmounted (or signalled): waits for the server should end. */
+static bool fuse_exited(void *arg)
+{
+	return fuse_session_exited(fuse_get_session(arg));
+}
+
 static void detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR);
@@ -178,6 +184,8 @@ int main(int argc, char *argv[])
 	struct pool_config pc;
 	opts_session_params(&opts, &sp);
 	opts_pool_config(&opts, &pc);
+	pc.cancelled = fuse_exited;
+	pc.cancel_arg = fuse;
 	ret = pool_open(&sp, &pc, &pool, &errmsg);
 	if (ret < 0) {
 		report(EXIT_MOUNT_FAILURE, errmsg);

@@ -37,6 +37,7 @@ struct pool {
 	bool stopping;
 	GPtrArray *graveyard; /* replaced sessions, freed with the pool */
 	GThread *keeper;
+	bool keeper_done;
 };
 
 static bool slot_live(const struct slot *sl)
@@ -136,6 +137,8 @@ static gpointer keeper_main(gpointer data)
 		g_cond_wait_until(&p->wake, &p->lock,
 				  g_get_monotonic_time() + KEEPER_TICK_MS * 1000);
 	}
+	p->keeper_done = true;
+	g_cond_broadcast(&p->changed);
 	g_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -177,11 +180,19 @@ void pool_free(struct pool *p)
 {
 	if (!p)
 		return;
+	gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
 	g_mutex_lock(&p->lock);
 	p->stopping = true;
 	g_cond_broadcast(&p->wake);
 	g_cond_broadcast(&p->changed);
+	while (!p->keeper_done && g_cond_wait_until(&p->changed, &p->lock, deadline))
+		;
+	bool done = p->keeper_done;
 	g_mutex_unlock(&p->lock);
+	if (!done) {
+		log_debug("keeper still connecting at exit; not waiting for it");
+		return;
+	}
 	g_thread_join(p->keeper);
 	for (unsigned i = 0; i < p->cfg.conns; i++)
 		session_free(p->slots[i].s);
@@ -203,7 +214,7 @@ int pool_get(struct pool *p, struct session **out)
 
 	g_mutex_lock(&p->lock);
 	for (;;) {
-		if (p->stopping) {
+		if (p->stopping || (p->cfg.cancelled && p->cfg.cancelled(p->cfg.cancel_arg))) {
 			ret = -ESHUTDOWN;
 			break;
 		}

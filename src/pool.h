@@ -27,6 +27,9 @@ struct pool_config {
 	int echo_interval_s;         /* 0: no keepalive */
 	int reconnect_timeout_s;     /* how long pool_get waits for a session */
 	bool hard;                   /* wait forever instead */
+	/* Polled while pool_get waits: true makes it give up (unmounting). */
+	bool (*cancelled)(void *arg);
+	void *cancel_arg;
 };
 
 struct pool;
@@ -36,6 +39,9 @@ struct pool;
  * fail.  The params' strings must outlive the pool. */
 int pool_open(const struct session_params *sp, const struct pool_config *cfg,
 	      struct pool **out, char **errmsg);
+/* Stops the keeper and frees every session.  A keeper stuck connecting to
+ * an unresponsive server is not waited for beyond a moment: the process is
+ * exiting and the OS reclaims what it holds. */
 void pool_free(struct pool *p);
 
 /* A live session, round-robin over the live ones.  -ETIMEDOUT when the

@@ -640,12 +640,12 @@ void session_free(struct session *s)
 		if (s->tid) {
 			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TREE_DISCONNECT);
 			if (smb_tree_disconnect_encode(&w) == 0)
-				call_briefly(s, &w, 2000);
+				call_briefly(s, &w, 1000);
 		}
 		if (conn_alive(s->conn)) {
 			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_LOGOFF_ANDX);
 			if (smb_logoff_encode(&w) == 0)
-				call_briefly(s, &w, 2000);
+				call_briefly(s, &w, 1000);
 		}
 	}
 	conn_free(s->conn);

@@ -58,7 +58,7 @@ struct session {
 int session_open(const struct session_params *p, struct session **out, char **errmsg);
 /* SMB_COM_ECHO with its own deadline: 0 if the server answered. */
 int session_echo(struct session *s, int timeout_ms);
-/* Tree disconnect and logoff (best effort, 2 s at most each), then closes
+/* Tree disconnect and logoff (best effort, 1 s at most each), then closes
  * the connection. */
 void session_free(struct session *s);
 

@@ -37,13 +37,29 @@ void client_free(struct client *c)
 	g_free(c);
 }
 
+int client_path_error(const struct client *c, const char *path, int otherwise)
+{
+	/* NAME_MAX: FUSE passes longer names on; SMB servers refuse them with
+	 * a less telling status. */
+	for (const char *p = path; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len > 255)
+			return -ENAMETOOLONG;
+		p += len + (slash ? 1 : 0);
+	}
+	/* With '\\' as separator a backslash inside a Unix name would silently
+	 * name another file; with POSIX pathnames it is an ordinary byte. */
+	if (c->session->path_sep == '\\' && strchr(path, '\\'))
+		return otherwise;
+	return 0;
+}
+
 char *client_smb_path(const struct client *c, const char *path)
 {
 	char sep = c->session->path_sep;
 
-	/* With '\\' as separator a backslash inside a Unix name would silently
-	 * name another file; with POSIX pathnames it is an ordinary byte. */
-	if (sep == '\\' && strchr(path, '\\'))
+	if (client_path_error(c, path, 0) < 0)
 		return NULL;
 	GString *s = g_string_new(c->prefix);
 	for (const char *p = path; *p; p++) {
@@ -80,7 +96,7 @@ int client_getattr(struct client *c, const char *path, struct smb_file_info *fi)
 	int ret;
 
 	if (!smb_path)
-		return -ENOENT;
+		return client_path_error(c, path, -ENOENT);
 	memset(fi, 0, sizeof(*fi));
 	if (c->session->unix_ext) {
 		ret = query_path(c, smb_path, SMB_QUERY_FILE_UNIX_BASIC, &reply);
@@ -105,7 +121,7 @@ int client_readlink(struct client *c, const char *path, char **target)
 	int ret;
 
 	if (!smb_path)
-		return -ENOENT;
+		return client_path_error(c, path, -ENOENT);
 	if (!c->session->unix_ext) {
 		ret = -EINVAL; /* without UNIX extensions nothing is a symlink */
 		goto out;
@@ -208,7 +224,7 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 
 	char *dir = client_smb_path(c, path);
 	if (!dir)
-		return -ENOENT;
+		return client_path_error(c, path, -ENOENT);
 	char *pattern = g_strdup_printf("%s%c*", dir, s->path_sep);
 	struct smb_find_first_req first = {
 		.pattern = pattern,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <glib.h>
 #include <time.h>
 
 #include "session.h"
@@ -29,8 +30,12 @@ struct client *client_new(struct session *s, const char *subdir);
 void client_free(struct client *c);
 
 /* "/a/b" -> "\\prefix\\a\\b" (g_malloc), or NULL for names SMB cannot carry
- * (a backslash inside a component). */
+ * (a backslash inside a component without POSIX pathnames, a component
+ * over 255 bytes). */
 char *client_smb_path(const struct client *c, const char *path);
+/* Why client_smb_path refused path: -ENAMETOOLONG for a component over 255
+ * bytes, else `otherwise` (the caller's errno for an unusable name). */
+int client_path_error(const struct client *c, const char *path, int otherwise);
 
 int client_getattr(struct client *c, const char *path, struct smb_file_info *fi);
 /* Calls cb for every entry but "." and "..". */
@@ -57,9 +62,14 @@ int client_flush(struct client *c, uint16_t fid);
 int client_ftruncate(struct client *c, uint16_t fid, uint64_t size);
 /* fcntl locks (F_GETLK, F_SETLK; F_SETLKW is F_SETLK retried by the
  * caller) and flock; owner identifies the lock holder.  POSIX locks when
- * the server has the UNIX fcntl-lock capability, else LOCKING_ANDX. */
+ * the server has the UNIX fcntl-lock capability, else LOCKING_ANDX with
+ * POSIX semantics emulated from `held`, the exact SMB ranges the handle
+ * holds (struct lock_range, locktab.h), which client_lock keeps current. */
 struct flock;
-int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl);
+int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl,
+		GArray *held);
+/* Takes every range of `held` again (after a re-open on a new session). */
+int client_relock(struct client *c, uint16_t fid, GArray *held);
 int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op);
 bool client_posix_locks(const struct client *c);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "client_priv.h"
+#include "locktab.h"
 #include "log.h"
 #include "ntstatus.h"
 
@@ -133,7 +134,7 @@ int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
 	int ret;
 
 	if (!smb_path)
-		return (flags & O_CREAT) ? -EINVAL : -ENOENT;
+		return client_path_error(c, path, (flags & O_CREAT) ? -EINVAL : -ENOENT);
 	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
 		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
 	if (nt)
@@ -304,15 +305,6 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 
 /* ---- byte-range locks ---- */
 
-/* SMB lock ranges are (offset, length); fcntl's l_len 0 means "to the end
- * of any file", which is the largest length from that offset. */
-static uint64_t lock_length(uint64_t start, off_t len)
-{
-	if (len > 0)
-		return (uint64_t)len;
-	return UINT64_MAX - start;
-}
-
 /* The lock owner as an SMB PID: the kernel's lock owner id folded to 16
  * bits (LOCKING_ANDX ranges carry only a 16-bit PID). */
 static uint16_t owner_pid16(uint64_t owner)
@@ -364,40 +356,90 @@ bool client_posix_locks(const struct client *c)
 	return c->session->unix_ext && (c->session->unix_caps & CIFS_UNIX_FCNTL_LOCKS_CAP);
 }
 
-int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl)
+static int send_range(struct client *c, uint16_t fid, const struct lock_range *r, bool unlock)
+{
+	uint64_t length = r->end == LOCKTAB_EOF ? UINT64_MAX - r->start : r->end - r->start;
+
+	if (client_posix_locks(c))
+		return posix_lock(c, fid, r->owner,
+				  unlock	? SMB_POSIX_LOCK_UNLOCK
+				  : r->shared ? SMB_POSIX_LOCK_READ
+					      : SMB_POSIX_LOCK_WRITE,
+				  false, r->start, length);
+	return locking_andx(c, fid, r->owner, r->shared, unlock, false, r->start, length);
+}
+
+int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl,
+		GArray *held)
 {
 	uint64_t start = fl->l_start < 0 ? 0 : (uint64_t)fl->l_start;
-	uint64_t length = lock_length(start, fl->l_len);
-	bool wait = cmd == F_SETLKW;
+	uint64_t end = fl->l_len > 0 ? start + (uint64_t)fl->l_len : LOCKTAB_EOF;
+	enum locktab_type type = fl->l_type == F_RDLCK	 ? LOCKTAB_SHARED
+				 : fl->l_type == F_WRLCK ? LOCKTAB_EXCLUSIVE
+							 : LOCKTAB_UNLOCK;
+	int ret = 0;
 
 	if (cmd == F_GETLK) {
 		/* Probe: take and drop the lock; on success the range is
 		 * free.  Who holds a conflicting lock cannot be learned over
 		 * SMB, so report the whole range. */
-		int ret = client_lock(c, fid, owner, F_SETLK, fl);
+		struct lock_range probe = { .owner = owner, .start = start, .end = end,
+					    .shared = type == LOCKTAB_SHARED };
+		ret = send_range(c, fid, &probe, false);
 		if (ret == -EAGAIN) {
 			fl->l_pid = 0;
 			return 0;
 		}
 		if (ret < 0)
 			return ret;
-		struct flock un = *fl;
-		un.l_type = F_UNLCK;
-		client_lock(c, fid, owner, F_SETLK, &un);
+		send_range(c, fid, &probe, true);
 		fl->l_type = F_UNLCK;
 		return 0;
 	}
+
+	GArray *steps = g_array_new(FALSE, FALSE, sizeof(struct lock_step));
+	GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	locktab_plan((const struct lock_range *)(void *)held->data, held->len, owner, type, start,
+		     end, steps, result);
 	if (client_posix_locks(c)) {
-		uint16_t type = fl->l_type == F_RDLCK   ? SMB_POSIX_LOCK_READ
-				: fl->l_type == F_WRLCK ? SMB_POSIX_LOCK_WRITE
-							: SMB_POSIX_LOCK_UNLOCK;
-		return posix_lock(c, fid, owner, type, wait, start, length);
+		/* The server has POSIX semantics itself: one request. */
+		struct lock_range r = { .owner = owner, .start = start, .end = end,
+					.shared = type == LOCKTAB_SHARED };
+		ret = send_range(c, fid, &r, type == LOCKTAB_UNLOCK);
+	} else {
+		/* Windows semantics: run the plan; on failure undo what was
+		 * done, newest first, so the owner keeps what it had. */
+		guint i;
+		for (i = 0; i < steps->len; i++) {
+			struct lock_step *st = &g_array_index(steps, struct lock_step, i);
+			ret = send_range(c, fid, &st->range, st->unlock);
+			if (ret < 0)
+				break;
+		}
+		while (ret < 0 && i-- > 0) {
+			struct lock_step *st = &g_array_index(steps, struct lock_step, i);
+			if (send_range(c, fid, &st->range, !st->unlock) < 0)
+				log_warn("lost a byte-range lock while undoing a failed request");
+		}
 	}
-	/* LOCKING_ANDX has Windows semantics: ranges do not merge or split and
-	 * an unlock must name a range exactly as locked.  That covers what
-	 * applications do in practice (lock, then unlock the same range). */
-	return locking_andx(c, fid, owner, fl->l_type == F_RDLCK, fl->l_type == F_UNLCK, wait,
-			    start, length);
+	if (ret == 0) {
+		g_array_set_size(held, 0);
+		g_array_append_vals(held, result->data, result->len);
+	}
+	g_array_free(steps, TRUE);
+	g_array_free(result, TRUE);
+	return ret;
+}
+
+int client_relock(struct client *c, uint16_t fid, GArray *held)
+{
+	int ret = 0;
+	for (guint i = 0; i < held->len; i++) {
+		int r = send_range(c, fid, &g_array_index(held, struct lock_range, i), false);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
 }
 
 int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op)

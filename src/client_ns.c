@@ -32,7 +32,7 @@ static int set_unix_basic(struct client *c, const char *smb_path, const struct s
 #define WITH_SMB_PATH(c, path, var)                       \
 	char *var = client_smb_path((c), (path));         \
 	if (!var)                                         \
-		return -EINVAL;
+		return client_path_error((c), (path), -EINVAL);
 
 int client_unlink(struct client *c, const char *path)
 {
@@ -194,7 +194,7 @@ int client_rename(struct client *c, const char *from, const char *to, bool norep
 	int ret;
 
 	if (!smb_from || !smb_to) {
-		ret = -EINVAL;
+		ret = client_path_error(c, smb_from ? to : from, -EINVAL);
 		goto out;
 	}
 	if (noreplace || !(c->session->server_caps & CAP_INFOLEVEL_PASSTHRU)) {
@@ -327,7 +327,7 @@ int client_link(struct client *c, const char *from, const char *to)
 	int ret;
 
 	if (!smb_from || !smb_to) {
-		ret = -EINVAL;
+		ret = client_path_error(c, smb_from ? to : from, -EINVAL);
 		goto out;
 	}
 	if (c->session->unix_ext) {

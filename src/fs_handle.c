@@ -16,7 +16,9 @@ struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags)
 	h->session = s;
 	h->fid = fid;
 	h->reopen_flags = open_flags & ~(O_CREAT | O_EXCL | O_TRUNC);
-	h->locks = g_array_new(FALSE, FALSE, sizeof(struct fs_held_lock));
+	g_mutex_init(&h->lock_mutex);
+	h->ranges = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	h->flocks = g_array_new(FALSE, FALSE, sizeof(struct fs_flock));
 	return h;
 }
 
@@ -24,28 +26,26 @@ void fs_handle_free(struct fs_handle *h)
 {
 	if (!h)
 		return;
-	g_array_free(h->locks, TRUE);
+	g_array_free(h->ranges, TRUE);
+	g_array_free(h->flocks, TRUE);
+	g_mutex_clear(&h->lock_mutex);
 	g_mutex_clear(&h->lock);
 	g_free(h);
 }
 
 static void reacquire_locks(struct fs_handle *h, struct client *cl, const char *path)
 {
-	for (guint i = 0; i < h->locks->len; i++) {
-		struct fs_held_lock *l = &g_array_index(h->locks, struct fs_held_lock, i);
-		int ret;
-		if (l->is_flock) {
-			ret = client_flock(cl, h->fid, l->owner, l->type | LOCK_NB);
-		} else {
-			struct flock fl = { .l_type = (short)l->type, .l_whence = SEEK_SET,
-					    .l_start = l->start, .l_len = l->len };
-			ret = client_lock(cl, h->fid, l->owner, F_SETLK, &fl);
-		}
-		/* Another client may have taken the range while we were away;
-		 * nothing can give the lock back then, so say it loudly. */
-		if (ret < 0)
-			log_warn("lock on %s lost across a reconnect: %s", path, g_strerror(-ret));
+	/* Another client may have taken a range while we were away; nothing
+	 * can give the lock back then, so say it loudly. */
+	g_mutex_lock(&h->lock_mutex);
+	int ret = client_relock(cl, h->fid, h->ranges);
+	for (guint i = 0; i < h->flocks->len && ret == 0; i++) {
+		struct fs_flock *f = &g_array_index(h->flocks, struct fs_flock, i);
+		ret = client_flock(cl, h->fid, f->owner, f->type | LOCK_NB);
 	}
+	g_mutex_unlock(&h->lock_mutex);
+	if (ret < 0)
+		log_warn("lock on %s lost across a reconnect: %s", path, g_strerror(-ret));
 }
 
 static int reopen(struct fs_handle *h, struct pool *pool, const struct client *template,
@@ -94,29 +94,23 @@ int fs_handle_bind(struct fs_handle *h, struct pool *pool, const struct client *
 	return ret;
 }
 
-void fs_handle_note_lock(struct fs_handle *h, const struct fs_held_lock *l, bool unlock)
+void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type)
 {
-	g_mutex_lock(&h->lock);
-	if (unlock) {
-		/* An unlock drops what it covers; whole-file unlocks (and flock
-		 * unlocks) drop all of the owner's locks. */
-		for (guint i = h->locks->len; i-- > 0;) {
-			struct fs_held_lock *o = &g_array_index(h->locks, struct fs_held_lock, i);
-			bool whole = l->is_flock || (l->start == 0 && l->len == 0);
-			if (o->owner == l->owner && o->is_flock == l->is_flock &&
-			    (whole || (o->start == l->start && o->len == l->len)))
-				g_array_remove_index(h->locks, i);
-		}
-	} else {
-		g_array_append_val(h->locks, *l);
+	g_mutex_lock(&h->lock_mutex);
+	for (guint i = h->flocks->len; i-- > 0;)
+		if (g_array_index(h->flocks, struct fs_flock, i).owner == owner)
+			g_array_remove_index(h->flocks, i);
+	if (type != LOCK_UN) {
+		struct fs_flock f = { .owner = owner, .type = type };
+		g_array_append_val(h->flocks, f);
 	}
-	g_mutex_unlock(&h->lock);
+	g_mutex_unlock(&h->lock_mutex);
 }
 
 bool fs_handle_has_locks(struct fs_handle *h)
 {
-	g_mutex_lock(&h->lock);
-	bool has = h->locks->len > 0;
-	g_mutex_unlock(&h->lock);
+	g_mutex_lock(&h->lock_mutex);
+	bool has = h->ranges->len > 0 || h->flocks->len > 0;
+	g_mutex_unlock(&h->lock_mutex);
 	return has;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "locktab.h"
 #include "pool.h"
 
 struct fs_handle {
@@ -20,14 +21,17 @@ struct fs_handle {
 	struct session *session; /* the FID's session */
 	uint16_t fid;
 	int reopen_flags; /* open flags less O_CREAT, O_EXCL, O_TRUNC */
-	GArray *locks;    /* struct fs_held_lock */
+	/* Byte-range locks held on the server, for POSIX emulation and for
+	 * re-acquisition; lock_mutex serialises lock requests on the handle
+	 * and guards both tables. */
+	GMutex lock_mutex;
+	GArray *ranges; /* fcntl locks: struct lock_range */
+	GArray *flocks; /* flock locks: struct fs_flock */
 };
 
-struct fs_held_lock {
+struct fs_flock {
 	uint64_t owner;
-	bool is_flock;
-	int type; /* F_RDLCK / F_WRLCK, or LOCK_SH / LOCK_EX */
-	off_t start, len;
+	int type; /* LOCK_SH / LOCK_EX */
 };
 
 struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags);
@@ -39,9 +43,8 @@ void fs_handle_free(struct fs_handle *h);
 int fs_handle_bind(struct fs_handle *h, struct pool *pool, const struct client *template,
 		   const char *path, struct client *cl, uint16_t *fid);
 
-/* Remember / forget a lock for re-acquisition (after the server granted or
- * released it). */
-void fs_handle_note_lock(struct fs_handle *h, const struct fs_held_lock *l, bool unlock);
+/* Remember / forget an flock lock for re-acquisition. */
+void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);
 bool fs_handle_has_locks(struct fs_handle *h);
 
 #endif

@@ -10,6 +10,7 @@
 #include "fs_ops.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <time.h>
@@ -268,6 +269,10 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	 * then show as links. */
 	cfg->use_ino = pool_any(fs->pool)->unix_ext;
 	cfg->readdir_ino = 0;
+	/* Deliver interrupts (a signal to the waiting process) to the worker,
+	 * so a blocking lock can give up with EINTR. */
+	cfg->intr = 1;
+	cfg->intr_signal = SIGUSR1;
 	cfg->nullpath_ok = 0;
 	/* Large reads: FUSE sends up to max_pages at once; the client splits
 	 * them into pipelined READ_ANDX requests. */
@@ -573,6 +578,17 @@ static void lock_backoff(unsigned *delay_ms)
 		*delay_ms *= 2;
 }
 
+/* One lock request with the handle's lock table held (not across a
+ * re-open, which takes it to re-acquire the locks). */
+static int handle_lock(struct fs_handle *h, struct client *cl, uint16_t fid, uint64_t owner,
+		       int cmd, struct flock *fl)
+{
+	g_mutex_lock(&h->lock_mutex);
+	int ret = client_lock(cl, fid, owner, cmd, fl, h->ranges);
+	g_mutex_unlock(&h->lock_mutex);
+	return ret;
+}
+
 static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
 {
 	struct smbfuse *fs = fs_get();
@@ -587,17 +603,12 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 	for (;;) {
 		int one_cmd = cmd == F_SETLKW ? F_SETLK : cmd;
 		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path,
-						client_lock(cl, fid, fi->lock_owner, one_cmd, fl)));
+						handle_lock(h, cl, fid, fi->lock_owner, one_cmd, fl)));
 		if (cmd != F_SETLKW || ret != -EAGAIN)
 			break;
 		if (fuse_interrupted())
 			return -EINTR;
 		lock_backoff(&delay);
-	}
-	if (ret == 0 && cmd != F_GETLK) {
-		struct fs_held_lock l = { .owner = fi->lock_owner, .type = fl->l_type,
-					  .start = fl->l_start, .len = fl->l_len };
-		fs_handle_note_lock(h, &l, fl->l_type == F_UNLCK);
 	}
 	return ret;
 }
@@ -623,10 +634,8 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 	}
 	if (ret == -EAGAIN)
 		return -EWOULDBLOCK;
-	if (ret == 0) {
-		struct fs_held_lock l = { .owner = fi->lock_owner, .is_flock = true, .type = kind };
-		fs_handle_note_lock(h, &l, kind == LOCK_UN);
-	}
+	if (ret == 0)
+		fs_handle_note_flock(h, fi->lock_owner, kind);
 	return ret;
 }
 

@@ -11,6 +11,7 @@
 #include <fuse_lowlevel.h>
 #include <glib.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,11 @@ static void daemonize_early(void)
 	setsid();
 }
 
+static void interrupt_signal(int sig)
+{
+	(void)sig;
+}
+
 /* Unmounted (or signalled): waits for the server should end. */
 static bool fuse_exited(void *arg)
 {
@@ -173,6 +179,7 @@ int main(int argc, char *argv[])
 	char *fsopts = g_strdup_printf("-osubtype=smbfuse,fsname=%s", opts.unc);
 	fuse_opt_add_arg(&args, fsopts);
 	g_free(fsopts);
+
 	fuse = fuse_new(&args, &smbfuse_ops, sizeof(smbfuse_ops), &fs);
 	if (!fuse) {
 		report(EXIT_USAGE, "invalid FUSE options");
@@ -216,6 +223,11 @@ int main(int argc, char *argv[])
 		g_free(errmsg);
 		goto out_destroy;
 	}
+	/* FUSE interrupts reach a worker as SIGUSR1 (fs_init sets intr); it
+	 * must only wake a sleeping call, never end the process. */
+	struct sigaction sa = { .sa_handler = interrupt_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
 		report(EXIT_MOUNT_FAILURE, "cannot set signal handlers");
 		goto out_unmount;

@@ -59,7 +59,7 @@ char *client_smb_path(const struct client *c, const char *path)
 {
 	char sep = c->session->path_sep;
 
-	if (client_path_error(c, path, 0) < 0)
+	if (client_path_error(c, path, -EINVAL) < 0)
 		return NULL;
 	GString *s = g_string_new(c->prefix);
 	for (const char *p = path; *p; p++) {

@@ -47,8 +47,11 @@ int client_readlink(struct client *c, const char *path, char **target);
 
 /* flags: open(2) flags (O_CREAT, O_EXCL, O_TRUNC honoured). */
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid);
-/* open with O_CREAT, then the mode (UNIX extensions). */
+/* open(2) with flags and, with O_CREAT, mode: one SMB_POSIX_PATH_OPEN with
+ * the UNIX extensions, else NT_CREATE_ANDX / OPEN_ANDX (then the mode). */
 int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid);
+int client_posix_open(struct client *c, const char *smb_path, uint32_t posix_flags, mode_t mode,
+		      uint16_t *fid);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once; returns bytes read (short only at end of file) or

@@ -128,13 +128,74 @@ out:
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
 }
 
+static uint32_t posix_flags(int flags)
+{
+	int acc = flags & O_ACCMODE;
+	uint32_t f = acc == O_WRONLY ? SMB_O_WRONLY : acc == O_RDWR ? SMB_O_RDWR : SMB_O_RDONLY;
+
+	if (flags & O_CREAT)
+		f |= SMB_O_CREAT;
+	if (flags & O_EXCL)
+		f |= SMB_O_EXCL;
+	if (flags & O_TRUNC)
+		f |= SMB_O_TRUNC;
+	if (flags & O_DIRECTORY)
+		f |= SMB_O_DIRECTORY;
+	return f;
+}
+
+/* SMB_POSIX_PATH_OPEN: POSIX flags and mode in one request, and the name
+ * taken literally (NT_CREATE_ANDX refuses '*', '?', '<', '>', '|' and '"'
+ * even with POSIX pathnames).  -EOPNOTSUPP if the server lacks it. */
+int client_posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
+		      uint16_t *fid)
+{
+	uint8_t params[PATH_MSG], data[32];
+	struct smb_reply reply = { 0 };
+	struct smb_posix_open_rep rep;
+	long plen = smb_spathinfo_params(params, sizeof(params), SMB_POSIX_PATH_OPEN, smb_path,
+					 true);
+	long dlen = smb_posix_open_data(data, sizeof(data), pflags, mode & 07777);
+
+	if (plen < 0 || dlen < 0)
+		return plen == -EMSGSIZE ? -ENAMETOOLONG : -EINVAL;
+	int ret = session_trans2(c->session, TRANS2_SET_PATH_INFORMATION, params, (uint16_t)plen,
+				 data, (uint16_t)dlen, 2, &reply);
+	if (ret == 0) {
+		ret = smb_parse_posix_open_reply(reply.t2.data, reply.t2.total_data, &rep);
+		if (ret < 0)
+			ret = -EIO;
+		else
+			*fid = rep.fid;
+	}
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+static bool use_posix_open(const struct client *c)
+{
+	return c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !c->session->no_posix_open;
+}
+
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
+{
+	return client_create(c, path, flags & ~O_CREAT, 0, fid);
+}
+
+static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
 {
 	char *smb_path = client_smb_path(c, path);
 	int ret;
 
 	if (!smb_path)
 		return client_path_error(c, path, (flags & O_CREAT) ? -EINVAL : -ENOENT);
+	if (use_posix_open(c)) {
+		ret = client_posix_open(c, smb_path, posix_flags(flags), mode, fid);
+		if (ret != -EOPNOTSUPP)
+			goto out;
+		/* Remember for the session: the server lacks POSIX opens. */
+		c->session->no_posix_open = true;
+	}
 	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
 		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
 	if (nt)
@@ -142,14 +203,19 @@ int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
 				       FILE_NON_DIRECTORY_FILE, fid);
 	else
 		ret = open_andx(c, smb_path, flags, fid);
+out:
 	g_free(smb_path);
 	return ret;
 }
 
 int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
 {
-	int ret = client_open(c, path, flags | O_CREAT, fid);
-	if (ret < 0 || !c->session->unix_ext)
+	bool posix = use_posix_open(c);
+	int ret = open_path(c, path, flags, mode, fid);
+	/* A POSIX open set the mode itself; so does a plain open of an
+	 * existing file (no O_CREAT). */
+	if (ret < 0 || !(flags & O_CREAT) || !c->session->unix_ext ||
+	    (posix && !c->session->no_posix_open))
 		return ret;
 	/* The create carries no mode: set it on the handle before anyone
 	 * else can see the file with another one for long. */

@@ -356,7 +356,7 @@ int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
 {
 	if (S_ISREG(mode)) {
 		uint16_t fid;
-		int ret = client_create(c, path, O_WRONLY | O_EXCL, mode, &fid);
+		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, &fid);
 		return ret < 0 ? ret : client_close(c, fid);
 	}
 	if (!c->session->unix_ext)

@@ -422,7 +422,8 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 	int ret = TIMED(STATS_CREATE,
 			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
-				(s = cl->session, client_create(cl, path, fi->flags, mode, &fid))));
+				(s = cl->session,
+				 client_create(cl, path, fi->flags | O_CREAT, mode, &fid))));
 	if (ret < 0)
 		return ret;
 	fi->fh = (uint64_t)(uintptr_t)fs_handle_new(s, fid, fi->flags);

@@ -46,6 +46,7 @@ struct session {
 	uint16_t unix_major, unix_minor;
 	uint64_t unix_caps; /* the ones we set with SET_CIFS_UNIX_INFO */
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
+	bool no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once */
 	uint32_t max_read;  /* per READ_ANDX */
 	uint32_t max_write; /* per WRITE_ANDX */
 	uint16_t max_trans_data; /* MaxDataCount for TRANS2 replies */

@@ -463,6 +463,30 @@ long smb_set_unix_hlink_data(uint8_t *out, size_t cap, const char *target, bool 
 #define SMB_POSIX_LOCK_UNLOCK 2
 long smb_posix_lock_data(uint8_t *out, size_t cap, uint16_t type, bool wait, uint32_t pid,
 			 uint64_t start, uint64_t length);
+/* SMB_POSIX_PATH_OPEN (CIFS UNIX extensions): an open with POSIX flags and
+ * mode in one request, through TRANS2_SET_PATH_INFORMATION.  Names are
+ * taken literally (wildcard characters included). */
+#define SMB_O_RDONLY 0x0001
+#define SMB_O_WRONLY 0x0002
+#define SMB_O_RDWR 0x0004
+#define SMB_O_CREAT 0x0010
+#define SMB_O_EXCL 0x0020
+#define SMB_O_TRUNC 0x0040
+#define SMB_O_APPEND 0x0080
+#define SMB_O_SYNC 0x0100
+#define SMB_O_DIRECTORY 0x0200
+#define SMB_O_NOFOLLOW 0x0400
+/* Data: NT create flags u32 (0), POSIX flags u32, permissions u64, reply
+ * level u16 (0: no file info). */
+long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_t perms);
+struct smb_posix_open_rep {
+	uint16_t oplock;
+	uint16_t fid;
+	uint32_t create_action;
+};
+/* Reply data: oplock u16, FID u16, create action u32, reply level u16, pad
+ * u16, then the requested info (none). */
+int smb_parse_posix_open_reply(const uint8_t *data, size_t len, struct smb_posix_open_rep *r);
 /* SMB_POSIX_PATH_UNLINK data: 0 file, 1 directory. */
 long smb_posix_unlink_data(uint8_t *out, size_t cap, bool directory);
 

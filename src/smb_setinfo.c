@@ -233,3 +233,26 @@ long smb_posix_unlink_data(uint8_t *out, size_t cap, bool directory)
 	wr_le16(&w, directory ? 1 : 0);
 	return block_end(&w, 0);
 }
+
+long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_t perms)
+{
+	struct wr w;
+
+	wr_init(&w, out, cap);
+	wr_le32(&w, 0); /* no oplock */
+	wr_le32(&w, posix_flags);
+	wr_le64(&w, perms);
+	wr_le16(&w, 0); /* no file information in the reply */
+	return block_end(&w, 0);
+}
+
+int smb_parse_posix_open_reply(const uint8_t *data, size_t len, struct smb_posix_open_rep *r)
+{
+	struct rd rd;
+
+	rd_init(&rd, data, len);
+	r->oplock = rd_le16(&rd);
+	r->fid = rd_le16(&rd);
+	r->create_action = rd_le32(&rd);
+	return rd.overflow ? -EPROTO : 0;
+}

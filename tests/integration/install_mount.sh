@@ -410,7 +410,7 @@ fi
 # The password prompt on a tty: python3 runs smbfuse (daemon mode) under a
 # pseudo-terminal and answers "Password for ...".  No PASSWD, no password=.
 cat >"$T_ROOT/tty_answer.py" <<'PY'
-import os, pty, select, signal, sys, time
+import os, pty, select, signal, sys, termios, time
 answer, out = sys.argv[1].encode() + b"\n", sys.argv[2]
 pid, fd = pty.fork()
 if pid == 0:
@@ -428,7 +428,14 @@ while time.time() < deadline:
             break
         buf += data
         if not sent and b"Password for" in buf:
-            time.sleep(0.2)  # getpass turns echo off after printing the prompt
+            # getpass turns echo off (flushing pending input) after printing
+            # the prompt: answer only once echo is off, or the answer can be
+            # thrown away on a loaded machine.
+            for _ in range(100):
+                if not termios.tcgetattr(fd)[3] & termios.ECHO:
+                    break
+                time.sleep(0.05)
+            time.sleep(0.05)
             os.write(fd, answer)
             sent = True
     elif status is None:

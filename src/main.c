@@ -180,7 +180,15 @@ int main(int argc, char *argv[])
 	fuse_opt_add_arg(&args, fsopts);
 	g_free(fsopts);
 
-	fuse = fuse_new(&args, &smbfuse_ops, sizeof(smbfuse_ops), &fs);
+	/* Answering getxattr at all costs `ls -l` two daemon round trips per
+	 * entry (it asks for security.selinux and POSIX ACLs); noxattr trades
+	 * the stats attribute for that. */
+	struct fuse_operations ops = smbfuse_ops;
+	if (opts.noxattr) {
+		ops.getxattr = NULL;
+		ops.listxattr = NULL;
+	}
+	fuse = fuse_new(&args, &ops, sizeof(ops), &fs);
 	if (!fuse) {
 		report(EXIT_USAGE, "invalid FUSE options");
 		code = EXIT_USAGE;

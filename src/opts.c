@@ -43,6 +43,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("sign", sign, 1),
 	OPT("nounix", nounix, 1),
 	OPT("unix", nounix, 0),
+	OPT("noxattr", noxattr, 1),
 	OPT("opencmd=%s", opencmd, 0),
 	OPT("uid=%u", uid, 0),
 	OPT("gid=%u", gid, 0),
@@ -518,6 +519,8 @@ void opts_print_help(const char *progname)
 	       "    hard                wait for the server forever instead\n"
 	       "    soft                fail after reconnect_timeout (default)\n"
 	       "    opencmd=CMD         auto (default), ntcreate or openandx\n"
+	       "    noxattr             no user.smbfuse.stats attribute on the mount root;\n"
+	       "                        saves ls -l two local round trips per entry\n"
 	       "\n"
 	       "Options for mount(8) and systemd (_netdev, nofail, noauto, user, x-systemd.*,\n"
 	       "...) are accepted and ignored.\n"

@@ -31,6 +31,7 @@ struct smbfuse_opts {
 	char *servern;
 	bool sign;
 	bool nounix;
+	bool noxattr; /* no user.smbfuse.stats attribute (faster ls -l) */
 	char *opencmd;
 
 	bool uid_set, gid_set;

@@ -28,6 +28,18 @@ static int set_unix_basic(struct client *c, const char *smb_path, const struct s
 	return client_set_path_info(c, smb_path, SMB_SET_FILE_UNIX_BASIC, data, (size_t)len);
 }
 
+/* FILE_BASIC_INFO: 0 leaves a time or the attributes as they are. */
+static int set_basic(struct client *c, const char *smb_path, uint64_t access_time,
+		     uint64_t write_time, uint32_t attrs)
+{
+	uint8_t data[64];
+	long len = smb_set_basic_info_data(data, sizeof(data), 0, access_time, write_time, 0,
+					   attrs);
+	if (len < 0)
+		return (int)len;
+	return client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data, (size_t)len);
+}
+
 /* Runs op on the SMB form of path; a name SMB cannot carry is EINVAL. */
 #define WITH_SMB_PATH(c, path, var)                       \
 	char *var = client_smb_path((c), (path));         \
@@ -240,12 +252,7 @@ int client_utimens(struct client *c, const char *path, const struct timespec tv[
 		u.write_time = nt_time_of(&tv[1], SMB_UNIX_TIME_NO_CHANGE);
 		ret = set_unix_basic(c, smb_path, &u);
 	} else {
-		uint8_t data[64];
-		long len = smb_set_basic_info_data(data, sizeof(data), 0, nt_time_of(&tv[0], 0),
-						   nt_time_of(&tv[1], 0), 0, 0);
-		ret = len < 0 ? (int)len
-			      : client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data,
-						     (size_t)len);
+		ret = set_basic(c, smb_path, nt_time_of(&tv[0], 0), nt_time_of(&tv[1], 0), 0);
 	}
 	g_free(smb_path);
 	return ret;
@@ -267,12 +274,8 @@ int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir)
 	} else {
 		/* Without UNIX extensions the only permission SMB stores is
 		 * the DOS read-only attribute: it follows the write bits. */
-		uint8_t data[64];
 		uint32_t attrs = (mode & 0222) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY;
-		long len = smb_set_basic_info_data(data, sizeof(data), 0, 0, 0, 0, attrs);
-		ret = len < 0 ? (int)len
-			      : client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data,
-						     (size_t)len);
+		ret = set_basic(c, smb_path, 0, 0, attrs);
 	}
 	g_free(smb_path);
 	return ret;

@@ -83,6 +83,7 @@ int client_mkdir(struct client *c, const char *path, mode_t mode);
 int client_rmdir(struct client *c, const char *path);
 int client_rename(struct client *c, const char *from, const char *to, bool noreplace);
 int client_utimens(struct client *c, const char *path, const struct timespec tv[2]);
+int client_futimens(struct client *c, uint16_t fid, const struct timespec tv[2]);
 int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir);
 int client_chown(struct client *c, const char *path, uid_t uid, gid_t gid);
 int client_truncate(struct client *c, const char *path, uint64_t size);

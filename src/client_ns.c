@@ -240,6 +240,31 @@ static uint64_t nt_time_of(const struct timespec *ts, uint64_t omit)
 	return smb_timespec_to_nttime(ts);
 }
 
+/* Times through an open handle: Samba then keeps them ("sticky"), where a
+ * change by path would be undone by the close of a handle that wrote. */
+int client_futimens(struct client *c, uint16_t fid, const struct timespec tv[2])
+{
+	uint8_t data[UNIX_BASIC_LEN];
+	long len;
+	uint16_t level;
+
+	if (c->session->unix_ext) {
+		struct smb_unix_set u;
+		smb_unix_set_init(&u);
+		u.access_time = nt_time_of(&tv[0], SMB_UNIX_TIME_NO_CHANGE);
+		u.write_time = nt_time_of(&tv[1], SMB_UNIX_TIME_NO_CHANGE);
+		len = smb_set_unix_basic_data(data, sizeof(data), &u);
+		level = SMB_SET_FILE_UNIX_BASIC;
+	} else {
+		len = smb_set_basic_info_data(data, sizeof(data), 0, nt_time_of(&tv[0], 0),
+					      nt_time_of(&tv[1], 0), 0, 0);
+		level = SMB_SET_FILE_BASIC_INFO;
+	}
+	if (len < 0)
+		return (int)len;
+	return client_set_file_info(c, fid, level, data, (size_t)len);
+}
+
 int client_utimens(struct client *c, const char *path, const struct timespec tv[2])
 {
 	WITH_SMB_PATH(c, path, smb_path);

@@ -396,6 +396,70 @@ static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+static void handles_add(struct smbfuse *fs, const char *path, struct fs_handle *h)
+{
+	g_mutex_lock(&fs->handles_lock);
+	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
+	if (!list) {
+		list = g_ptr_array_new();
+		g_hash_table_insert(fs->handles, g_strdup(path), list);
+	}
+	g_ptr_array_add(list, h);
+	g_mutex_unlock(&fs->handles_lock);
+}
+
+static void handles_remove(struct smbfuse *fs, const char *path, struct fs_handle *h)
+{
+	g_mutex_lock(&fs->handles_lock);
+	GHashTableIter it;
+	gpointer key, value;
+	/* By handle, not path: the path may have changed in ways we did not
+	 * see (a rename on the server). */
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		GPtrArray *list = value;
+		if (g_ptr_array_remove_fast(list, h)) {
+			if (!list->len)
+				g_hash_table_iter_remove(&it);
+			break;
+		}
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	(void)path;
+}
+
+/* After a rename, handles under `from` are under `to`. */
+static void handles_rename(struct smbfuse *fs, const char *from, const char *to)
+{
+	size_t flen = strlen(from);
+	GPtrArray *moved_keys = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_mutex_lock(&fs->handles_lock);
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const char *k = key;
+		if (strncmp(k, from, flen) == 0 && (k[flen] == 0 || k[flen] == '/'))
+			g_ptr_array_add(moved_keys, g_strdup(k));
+	}
+	for (guint i = 0; i < moved_keys->len; i++) {
+		const char *k = g_ptr_array_index(moved_keys, i);
+		GPtrArray *list = NULL;
+		g_hash_table_steal_extended(fs->handles, k, NULL, (gpointer *)&list);
+		char *nk = g_strconcat(to, k + flen, NULL);
+		GPtrArray *there = g_hash_table_lookup(fs->handles, nk);
+		if (there) {
+			g_ptr_array_extend_and_steal(there, list);
+			g_free(nk);
+		} else {
+			g_hash_table_insert(fs->handles, nk, list);
+		}
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	g_ptr_array_free(moved_keys, TRUE);
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
@@ -410,7 +474,9 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 					    (s = cl->session, client_open(cl, path, flags, &fid))));
 	if (ret < 0)
 		return ret;
-	fi->fh = (uint64_t)(uintptr_t)fs_handle_new(s, fid, flags);
+	struct fs_handle *h = fs_handle_new(s, fid, flags);
+	handles_add(fs, path, h);
+	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
 
@@ -426,7 +492,9 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 				 client_create(cl, path, fi->flags | O_CREAT, mode, &fid))));
 	if (ret < 0)
 		return ret;
-	fi->fh = (uint64_t)(uintptr_t)fs_handle_new(s, fid, fi->flags);
+	struct fs_handle *h = fs_handle_new(s, fid, fi->flags);
+	handles_add(fs, path, h);
+	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
 
@@ -476,6 +544,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 		if (ret < 0 && !transport_error(ret))
 			log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
 	}
+	handles_remove(fs, path, h);
 	fs_handle_free(h);
 	return 0;
 }
@@ -515,14 +584,40 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_RENAME, FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
-					  client_rename(cl, from, to, flags & RENAME_NOREPLACE)));
+	int ret = TIMED(STATS_RENAME,
+			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
+				client_rename(cl, from, to, flags & RENAME_NOREPLACE)));
+	if (ret == 0)
+		handles_rename(fs, from, to);
+	return ret;
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_UTIMENS, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_utimens(cl, path, tv)));
+
+	/* Through open handles when there are any: a time set by path would
+	 * be overwritten when a handle that wrote is closed (SMB servers
+	 * update the write time on close unless it was set on the handle). */
+	if (fi)
+		return TIMED(STATS_UTIMENS,
+			     FH_CALL(fs, handle_of(fi), path, client_futimens(cl, fid, tv)));
+	int ret = 1;
+	/* handles_lock is held through the calls so that no handle on the
+	 * list can be released (and freed) meanwhile; times are rare. */
+	g_mutex_lock(&fs->handles_lock);
+	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
+	for (guint i = 0; list && i < list->len && ret > 0; i++) {
+		struct fs_handle *h = g_ptr_array_index(list, i);
+		ret = TIMED(STATS_UTIMENS, FH_CALL(fs, h, path, client_futimens(cl, fid, tv)));
+		if (ret == 0 && i + 1 < list->len)
+			ret = 1; /* more handles to go */
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	if (ret > 0) /* no open handle */
+		ret = TIMED(STATS_UTIMENS,
+			    FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_utimens(cl, path, tv)));
+	return ret;
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -544,6 +639,17 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+
+	/* Without UNIX extensions every file shows the same owner: giving a
+	 * file the owner it already shows is a no-op (cp -p, tar, rsync -a
+	 * do that), any other owner cannot be stored. */
+	if (!pool_any(fs->pool)->unix_ext) {
+		uid_t shown_uid = fs->opts->uid_set ? fs->opts->uid : fs->default_uid;
+		gid_t shown_gid = fs->opts->gid_set ? fs->opts->gid : fs->default_gid;
+		if ((uid == (uid_t)-1 || uid == shown_uid) && (gid == (gid_t)-1 || gid == shown_gid))
+			return 0;
+		return -EPERM;
+	}
 	return TIMED(STATS_CHOWN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chown(cl, path, uid, gid)));
 }
 

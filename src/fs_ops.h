@@ -22,6 +22,10 @@ struct smbfuse {
 	uid_t default_uid;
 	gid_t default_gid;
 	struct stats stats;
+	/* Open handles by path, for changes by path that must go through
+	 * them (times), kept current across renames. */
+	GMutex handles_lock;
+	GHashTable *handles; /* char *path -> GPtrArray of struct fs_handle * */
 };
 
 extern const struct fuse_operations smbfuse_ops;

@@ -139,6 +139,9 @@ int main(int argc, char *argv[])
 
 	log_init("smbfuse", false);
 	stats_init(&fs.stats);
+	g_mutex_init(&fs.handles_lock);
+	fs.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_ptr_array_unref);
 
 	ret = opts_parse(&args, &opts, &errmsg);
 	opts_scrub_argv(argc, argv);
@@ -268,6 +271,8 @@ out_free:
 	opts_free(&opts);
 	fuse_opt_free_args(&args);
 	stats_clear(&fs.stats);
+	g_hash_table_destroy(fs.handles);
+	g_mutex_clear(&fs.handles_lock);
 
 	return code;
 }

@@ -396,6 +396,12 @@ static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* Handles opened for writing have write-attributes access. */
+static bool handle_writable(const struct fs_handle *h)
+{
+	return (h->reopen_flags & O_ACCMODE) != O_RDONLY;
+}
+
 static void handles_add(struct smbfuse *fs, const char *path, struct fs_handle *h)
 {
 	g_mutex_lock(&fs->handles_lock);
@@ -599,22 +605,26 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	/* Through open handles when there are any: a time set by path would
 	 * be overwritten when a handle that wrote is closed (SMB servers
 	 * update the write time on close unless it was set on the handle). */
-	if (fi)
-		return TIMED(STATS_UTIMENS,
-			     FH_CALL(fs, handle_of(fi), path, client_futimens(cl, fid, tv)));
 	int ret = 1;
+	if (fi && handle_writable(handle_of(fi)))
+		ret = TIMED(STATS_UTIMENS,
+			    FH_CALL(fs, handle_of(fi), path, client_futimens(cl, fid, tv)));
 	/* handles_lock is held through the calls so that no handle on the
 	 * list can be released (and freed) meanwhile; times are rare. */
 	g_mutex_lock(&fs->handles_lock);
-	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
-	for (guint i = 0; list && i < list->len && ret > 0; i++) {
+	GPtrArray *list = fi ? NULL : g_hash_table_lookup(fs->handles, path);
+	bool done = false;
+	for (guint i = 0; list && i < list->len && ret >= 0; i++) {
 		struct fs_handle *h = g_ptr_array_index(list, i);
+		if (!handle_writable(h))
+			continue; /* no write-attributes access on it */
 		ret = TIMED(STATS_UTIMENS, FH_CALL(fs, h, path, client_futimens(cl, fid, tv)));
-		if (ret == 0 && i + 1 < list->len)
-			ret = 1; /* more handles to go */
+		done |= ret == 0;
 	}
 	g_mutex_unlock(&fs->handles_lock);
-	if (ret > 0) /* no open handle */
+	if (done && ret < 0)
+		ret = 0; /* set through another handle */
+	if (ret != 0) /* no writable open handle, or it failed: by path */
 		ret = TIMED(STATS_UTIMENS,
 			    FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_utimens(cl, path, tv)));
 	return ret;

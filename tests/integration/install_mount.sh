@@ -443,6 +443,14 @@ while time.time() < deadline:
         if p:
             status = st
             deadline = min(deadline, time.time() + 2)  # drain what is left
+# The terminal closes a moment before the process is reaped: give it time.
+end = time.time() + 10
+while status is None and time.time() < end:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        status = st
+    else:
+        time.sleep(0.05)
 if status is None:
     p, st = os.waitpid(pid, os.WNOHANG)
     if p:

@@ -19,6 +19,7 @@
 #define UNSET_ID ((unsigned)-1)
 
 enum {
+	KEY_HELP,
 	KEY_RO,
 	KEY_RW,
 };
@@ -59,6 +60,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("reconnect_timeout=%u", reconnect_timeout, 0),
 	OPT("hard", hard, 1),
 	OPT("soft", hard, 0),
+	FUSE_OPT_KEY("help", KEY_HELP),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("rw", KEY_RW),
 	FUSE_OPT_END,
@@ -98,6 +100,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	struct smbfuse_opts *o = data;
 
 	switch (key) {
+	case KEY_HELP: /* -o help, as mount helpers are asked */
+		o->show_help = 1;
+		return 0;
 	case KEY_RO:
 		o->ro = true;
 		return 1;
@@ -289,7 +294,7 @@ int opts_parse(struct fuse_args *args, struct smbfuse_opts *o, char **errmsg)
 	}
 	o->foreground = cmd.foreground;
 	o->debug = cmd.debug;
-	o->show_help = cmd.show_help;
+	o->show_help |= cmd.show_help;
 	o->show_version = cmd.show_version;
 	o->singlethread = cmd.singlethread;
 	if (cmd.mountpoint && !o->mountpoint)

@@ -568,6 +568,10 @@ for o in username= password= credentials= domain= guest port= uid= gid= netbios 
 	grep -qF -- "$o" "$T_ROOT/help.out" || { show_file "$T_ROOT/help.out"; fail "smbfuse --help does not list $o"; }
 done
 check_contains "smbfuse --help" "$T_ROOT/help.out" '^usage: '
-note "--version and --help ok"
+"$SMBFUSE" -o help >"$T_ROOT/ohelp.out" 2>&1 || { show_file "$T_ROOT/ohelp.out"; fail "smbfuse -o help failed"; }
+for o in conns= echo_interval= reconnect_timeout= hard noxattr; do
+	grep -qF -- "$o" "$T_ROOT/ohelp.out" || { show_file "$T_ROOT/ohelp.out"; fail "smbfuse -o help does not list $o"; }
+done
+note "--version, --help and -o help ok"
 
 exit 0

@@ -15,6 +15,8 @@
 #   wait_for WHAT SECONDS CMD...   poll CMD (every 0.1 s) until it succeeds
 #   problem MSG, soft_errno WHAT WANT OP ARGS..., problems_check
 #                              record failures and go on; fail at the end
+#   part_skip MSG              a part of the test cannot run (a tool is
+#                              missing): say so, or fail with SMBFUSE_NO_SKIP=1
 
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 
@@ -141,4 +143,10 @@ soft_errno() {
 # problems_check: fail if any soft check failed.
 problems_check() {
 	[ "${#_RW_PROBLEMS[@]}" = 0 ] || fail "${#_RW_PROBLEMS[@]} problem(s), listed above"
+}
+
+# part_skip MSG: skip one part of a test (the rest still runs).
+part_skip() {
+	[ "${SMBFUSE_NO_SKIP:-0}" = 1 ] && fail "prerequisite missing (SMBFUSE_NO_SKIP=1): $*"
+	note "SKIP part: $*"
 }

@@ -131,7 +131,7 @@ if [ "$have_build" = 1 ]; then
 	rm -rf "$T_ROOT/built" "$T_ROOT/built.tar" "$T_ROOT/dist.tar"
 	note "build ($kind): configure / make / --version / tar back ok"
 else
-	note "SKIP part: make, cc or tar missing"
+	part_skip "make, cc or tar not installed"
 fi
 
 # ------------------------------------------------------------------ git
@@ -177,7 +177,7 @@ if [ "$have_git" = 1 ]; then
 	check_eq "git status in a clone on the mount" "" "$(git -C "$M/clone2" status --porcelain)"
 	note "git: init / commit / branch / checkout / merge / status / fsck / gc / clone ok"
 else
-	note "SKIP part: git missing"
+	part_skip "git not installed"
 fi
 
 # --------------------------------------------------------------- sqlite3
@@ -250,7 +250,7 @@ if [ "$have_sqlite" = 1 ]; then
 	smbfuse_umount "$mnt4"
 	smbfuse_umount "$mnt3"
 else
-	note "SKIP part: sqlite3 missing"
+	part_skip "sqlite3 not installed"
 fi
 
 smbfuse_umount "$mnt"

@@ -73,15 +73,17 @@ static const char *const fuse_options[] = {
 	"exec", "noexec", "atime", "noatime", "relatime", "strictatime", "sync", "async",
 	"dirsync", "hard_remove", "use_ino", "readdir_ino", "direct_io", "kernel_cache",
 	"auto_cache", "noauto_cache", "umask=", "negative_timeout=", "ac_attr_timeout=",
-	"noforget", "remember=", "modules=", "intr",
-	"intr_signal=", "context=", "fscontext=", "defcontext=", "rootcontext=", NULL,
+	"noforget", "remember=", "modules=", "context=", "fscontext=", "defcontext=",
+	"rootcontext=", NULL,
 };
 
 /* Options for mount(8), fstab and systemd: never the daemon's business. */
 static const char *const ignored_options[] = {
 	"_netdev", "nofail", "noauto", "auto", "user", "nouser", "users", "nousers", "owner",
 	"noowner", "group", "nogroup", "defaults", "comment=", "x-", "nobootwait", "loop",
-	"helper=", "uhelper=", NULL,
+	"helper=", "uhelper=",
+	/* mount.cifs habits: interrupts are always on here */
+	"intr", "nointr", NULL,
 };
 
 static bool option_in(const char *opt, const char *const *list)

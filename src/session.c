@@ -595,7 +595,8 @@ int session_open(const struct session_params *p, struct session **out, char **er
 out_free:
 	session_free(s);
 out:
-	memset(mac_key->data, 0, mac_key->len);
+	if (mac_key->len)
+		memset(mac_key->data, 0, mac_key->len);
 	g_byte_array_unref(mac_key);
 	smb_negotiate_rep_clear(&neg);
 	smb_reply_clear(&neg_reply);

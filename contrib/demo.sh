@@ -171,7 +171,7 @@ EOF
 fill_share() {
 	local s=$D/share
 	cat >"$s/hello.txt" <<'EOF'
-Hello from an SMB1 share, read through smbfuse.
+Hello from an SMB1 share, mounted with smbfuse.
 This file lives in /tmp/smbfuse-demo/share on the Samba side.
 EOF
 	printf 'smbfuse demo share\n\nhello.txt     a greeting\nnotes/        a subdirectory\n' >"$s/README.txt"
@@ -239,6 +239,10 @@ do_start() {
 	echo
 	echo "\$ cat '$MNT/Grüße 日本 😀.txt'"
 	cat "$MNT/Grüße 日本 😀.txt"
+	echo
+	echo "\$ echo 'written through smbfuse' > $MNT/notes/new.txt; cat $D/share/notes/new.txt"
+	echo 'written through smbfuse' >"$MNT/notes/new.txt"
+	cat "$D/share/notes/new.txt"
 	echo
 	echo "\$ df -h $MNT"
 	df -h "$MNT"

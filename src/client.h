@@ -50,8 +50,6 @@ int client_open(struct client *c, const char *path, int flags, uint16_t *fid);
 /* open(2) with flags and, with O_CREAT, mode: one SMB_POSIX_PATH_OPEN with
  * the UNIX extensions, else NT_CREATE_ANDX / OPEN_ANDX (then the mode). */
 int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid);
-int client_posix_open(struct client *c, const char *smb_path, uint32_t posix_flags, mode_t mode,
-		      uint16_t *fid);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once; returns bytes read (short only at end of file) or
@@ -74,7 +72,6 @@ int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct 
 /* Takes every range of `held` again (after a re-open on a new session). */
 int client_relock(struct client *c, uint16_t fid, GArray *held);
 int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op);
-bool client_posix_locks(const struct client *c);
 
 /* ---- client_ns.c ---- */
 

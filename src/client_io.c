@@ -147,7 +147,7 @@ static uint32_t posix_flags(int flags)
 /* SMB_POSIX_PATH_OPEN: POSIX flags and mode in one request, and the name
  * taken literally (NT_CREATE_ANDX refuses '*', '?', '<', '>', '|' and '"'
  * even with POSIX pathnames).  -EOPNOTSUPP if the server lacks it. */
-int client_posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
+static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
 		      uint16_t *fid)
 {
 	uint8_t params[PATH_MSG], data[32];
@@ -172,27 +172,23 @@ int client_posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 	return ret;
 }
 
-static bool use_posix_open(const struct client *c)
-{
-	return c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !c->session->no_posix_open;
-}
-
-int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
-{
-	return client_create(c, path, flags & ~O_CREAT, 0, fid);
-}
-
-static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
+/* Opens path; *mode_set tells whether the open itself applied `mode`
+ * (a POSIX open does, the Windows-style ones do not). */
+static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
+		     bool *mode_set)
 {
 	char *smb_path = client_smb_path(c, path);
 	int ret;
 
+	*mode_set = false;
 	if (!smb_path)
 		return client_path_error(c, path, (flags & O_CREAT) ? -EINVAL : -ENOENT);
-	if (use_posix_open(c)) {
-		ret = client_posix_open(c, smb_path, posix_flags(flags), mode, fid);
-		if (ret != -EOPNOTSUPP)
+	if (c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !c->session->no_posix_open) {
+		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid);
+		if (ret != -EOPNOTSUPP) {
+			*mode_set = true;
 			goto out;
+		}
 		/* Remember for the session: the server lacks POSIX opens. */
 		c->session->no_posix_open = true;
 	}
@@ -208,16 +204,19 @@ out:
 	return ret;
 }
 
+int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
+{
+	bool mode_set;
+	return open_path(c, path, flags & ~O_CREAT, 0, fid, &mode_set);
+}
+
 int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
 {
-	bool posix = use_posix_open(c);
-	int ret = open_path(c, path, flags, mode, fid);
-	/* A POSIX open set the mode itself; so does a plain open of an
-	 * existing file (no O_CREAT). */
-	if (ret < 0 || !(flags & O_CREAT) || !c->session->unix_ext ||
-	    (posix && !c->session->no_posix_open))
+	bool mode_set;
+	int ret = open_path(c, path, flags, mode, fid, &mode_set);
+	if (ret < 0 || mode_set || !(flags & O_CREAT) || !c->session->unix_ext)
 		return ret;
-	/* The create carries no mode: set it on the handle before anyone
+	/* The create carried no mode: set it on the handle before anyone
 	 * else can see the file with another one for long. */
 	struct smb_unix_set u;
 	uint8_t data[128];
@@ -417,7 +416,7 @@ static int posix_lock(struct client *c, uint16_t fid, uint64_t owner, uint16_t t
 	return ret;
 }
 
-bool client_posix_locks(const struct client *c)
+static bool posix_locks(const struct client *c)
 {
 	return c->session->unix_ext && (c->session->unix_caps & CIFS_UNIX_FCNTL_LOCKS_CAP);
 }
@@ -426,7 +425,7 @@ static int send_range(struct client *c, uint16_t fid, const struct lock_range *r
 {
 	uint64_t length = r->end == LOCKTAB_EOF ? UINT64_MAX - r->start : r->end - r->start;
 
-	if (client_posix_locks(c))
+	if (posix_locks(c))
 		return posix_lock(c, fid, r->owner,
 				  unlock	? SMB_POSIX_LOCK_UNLOCK
 				  : r->shared ? SMB_POSIX_LOCK_READ
@@ -467,7 +466,7 @@ int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct 
 	GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
 	locktab_plan((const struct lock_range *)(void *)held->data, held->len, owner, type, start,
 		     end, steps, result);
-	if (client_posix_locks(c)) {
+	if (posix_locks(c)) {
 		/* The server has POSIX semantics itself: one request. */
 		struct lock_range r = { .owner = owner, .start = start, .end = end,
 					.shared = type == LOCKTAB_SHARED };
@@ -513,7 +512,7 @@ int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op)
 	bool wait = !(op & LOCK_NB);
 	int kind = op & ~LOCK_NB;
 
-	if (client_posix_locks(c)) {
+	if (posix_locks(c)) {
 		uint16_t type = kind == LOCK_SH	  ? SMB_POSIX_LOCK_READ
 				: kind == LOCK_EX ? SMB_POSIX_LOCK_WRITE
 						  : SMB_POSIX_LOCK_UNLOCK;

@@ -46,17 +46,22 @@ static int set_basic(struct client *c, const char *smb_path, uint64_t access_tim
 	if (!var)                                         \
 		return client_path_error((c), (path), -EINVAL);
 
-int client_unlink(struct client *c, const char *path)
+/* SMB_COM_DELETE of one SMB path (hidden and system files included). */
+static int delete_file(struct client *c, const char *smb_path)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
-	WITH_SMB_PATH(c, path, smb_path);
 
 	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_DELETE);
 	int ret = smb_delete_encode(&w, smb_path, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM,
 				    true);
-	if (ret == 0)
-		ret = client_simple_call(c, &w);
+	return ret < 0 ? ret : client_simple_call(c, &w);
+}
+
+int client_unlink(struct client *c, const char *path)
+{
+	WITH_SMB_PATH(c, path, smb_path);
+	int ret = delete_file(c, smb_path);
 	g_free(smb_path);
 	return ret;
 }
@@ -137,15 +142,9 @@ static int rename_replace_in_dir(struct client *c, const char *from, const char 
  * old way, remove the target and rename, which is not atomic. */
 static int rename_by_unlink(struct client *c, const char *from, const char *to)
 {
-	uint8_t buf[PATH_MSG];
-	struct wr w;
-
 	log_debug("rename %s -> %s: in-directory replace refused, removing the target first",
 		  from, to);
-	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_DELETE);
-	int ret = smb_delete_encode(&w, to, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM, true);
-	if (ret == 0)
-		ret = client_simple_call(c, &w);
+	int ret = delete_file(c, to);
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	return rename_plain(c, from, to);

@@ -63,7 +63,7 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	cl.session = s;
 	ret = client_open(&cl, path, h->reopen_flags, &fid);
 	if (ret < 0) {
-		if (ret == -ENOTCONN || ret == -ECONNRESET || ret == -ETIMEDOUT || ret == -EPIPE) {
+		if (pool_transport_error(ret)) {
 			pool_report(pool, s, ret);
 			return ret;
 		}

@@ -27,24 +27,17 @@ static struct smbfuse *fs_get(void)
 }
 
 /* Runs a client call and records its latency and result (stats.c). */
-#define TIMED(op, call)                                                             \
-	({                                                                          \
-		gint64 tt0_ = g_get_monotonic_time();                                \
-		long tr_ = (long)(call);                                             \
+#define TIMED(op, call)                                                                 \
+	({                                                                              \
+		gint64 tt0_ = g_get_monotonic_time();                                   \
+		long tr_ = (long)(call);                                                \
 		stats_record(&fs_get()->stats, (op), g_get_monotonic_time() - tt0_, tr_); \
-		(int)tr_;                                                            \
+		(int)tr_;                                                               \
 	})
 
 #define STATS_XATTR "user.smbfuse.stats"
 #define MAX_ATTEMPTS 3
 #define NO_ERRNO 1 /* never a negative errno */
-
-/* The errors that say the connection is gone, not the file. */
-static bool transport_error(int err)
-{
-	return err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE || err == -EBADMSG ||
-	       err == -ECONNABORTED || err == -EPROTO || err == -ETIMEDOUT;
-}
 
 enum retry {
 	RETRY_SAFE,   /* idempotent: retry on any transport error */
@@ -60,55 +53,55 @@ static int bind_client(struct smbfuse *fs, struct client *cl)
 
 /* Runs `call` (an expression using `cl`) with retries as described at the
  * top; `ok_errno` on a retry means an earlier attempt did the work. */
-#define FS_CALL(fs, policy, ok_errno, call)                                          \
-	({                                                                           \
-		int fr_;                                                              \
-		struct client fcl_;                                                   \
-		for (int fa_ = 0;; fa_++) {                                            \
-			fr_ = bind_client((fs), &fcl_);                                \
-			if (fr_ < 0)                                                  \
-				break;                                               \
-			struct client *cl = &fcl_;                                    \
-			fr_ = (int)(call);                                            \
-			if (fa_ > 0 && fr_ == (ok_errno)) {                            \
-				fr_ = 0;                                              \
-				break;                                               \
-			}                                                            \
-			if (!transport_error(fr_))                                    \
-				break;                                               \
-			pool_report((fs)->pool, fcl_.session, fr_);                    \
-			if (fa_ + 1 >= MAX_ATTEMPTS ||                                \
-			    ((policy) == RETRY_UNSENT && fr_ != -ENOTCONN))           \
-				break;                                               \
-		}                                                                    \
-		fr_;                                                                  \
+#define FS_CALL(fs, policy, ok_errno, call)                                             \
+	({                                                                              \
+		int fr_;                                                                \
+		struct client fcl_;                                                     \
+		for (int fa_ = 0;; fa_++) {                                             \
+			fr_ = bind_client((fs), &fcl_);                                 \
+			if (fr_ < 0)                                                    \
+				break;                                                  \
+			struct client *cl = &fcl_;                                      \
+			fr_ = (int)(call);                                              \
+			if (fa_ > 0 && fr_ == (ok_errno)) {                             \
+				fr_ = 0;                                                \
+				break;                                                  \
+			}                                                               \
+			if (!pool_transport_error(fr_))                                 \
+				break;                                                  \
+			pool_report((fs)->pool, fcl_.session, fr_);                     \
+			if (fa_ + 1 >= MAX_ATTEMPTS ||                                  \
+			    ((policy) == RETRY_UNSENT && fr_ != -ENOTCONN))             \
+				break;                                                  \
+		}                                                                       \
+		fr_;                                                                    \
 	})
 
 /* The same for an open file: `call` uses `cl` and `fid`, re-opened on a new
  * session if needed.  Reads, writes, truncates, flushes and locks on a
  * fresh session are all safe to repeat (a dead session's locks died with
  * it). */
-#define FH_CALL(fs, h, path, call)                                                   \
-	({                                                                           \
-		int hr_;                                                              \
-		struct client hcl_;                                                   \
-		uint16_t fid;                                                        \
-		for (int ha_ = 0;; ha_++) {                                            \
+#define FH_CALL(fs, h, path, call)                                                      \
+	({                                                                              \
+		int hr_;                                                                \
+		struct client hcl_;                                                     \
+		uint16_t fid;                                                           \
+		for (int ha_ = 0;; ha_++) {                                             \
 			hr_ = fs_handle_bind((h), (fs)->pool, (fs)->client, (path), &hcl_, \
-					    &fid);                                   \
-			if (hr_ < 0 && !(transport_error(hr_) && hr_ != -ETIMEDOUT))    \
-				break;                                               \
-			if (hr_ == 0) {                                               \
-				struct client *cl = &hcl_;                            \
-				hr_ = (int)(call);                                    \
-				if (!transport_error(hr_))                            \
-					break;                                       \
-				pool_report((fs)->pool, hcl_.session, hr_);            \
-			}                                                            \
-			if (ha_ + 1 >= MAX_ATTEMPTS)                                  \
-				break;                                               \
-		}                                                                    \
-		hr_;                                                                  \
+					    &fid);                                      \
+			if (hr_ < 0 && !(pool_transport_error(hr_) && hr_ != -ETIMEDOUT)) \
+				break;                                                  \
+			if (hr_ == 0) {                                                 \
+				struct client *cl = &hcl_;                              \
+				hr_ = (int)(call);                                      \
+				if (!pool_transport_error(hr_))                         \
+					break;                                          \
+				pool_report((fs)->pool, hcl_.session, hr_);             \
+			}                                                               \
+			if (ha_ + 1 >= MAX_ATTEMPTS)                                    \
+				break;                                                  \
+		}                                                                       \
+		hr_;                                                                    \
 	})
 
 static struct fs_handle *handle_of(struct fuse_file_info *fi)
@@ -547,7 +540,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 		struct client cl = *fs->client;
 		cl.session = h->session;
 		int ret = TIMED(STATS_RELEASE, client_close(&cl, h->fid));
-		if (ret < 0 && !transport_error(ret))
+		if (ret < 0 && !pool_transport_error(ret))
 			log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
 	}
 	handles_remove(fs, path, h);

@@ -253,6 +253,12 @@ int pool_get(struct pool *p, struct session **out)
 	return ret;
 }
 
+bool pool_transport_error(int err)
+{
+	return err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE || err == -EBADMSG ||
+	       err == -ECONNABORTED || err == -EPROTO || err == -ETIMEDOUT;
+}
+
 void pool_report(struct pool *p, struct session *s, int err)
 {
 	if (!s)

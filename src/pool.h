@@ -48,6 +48,9 @@ void pool_free(struct pool *p);
  * server stayed unreachable for reconnect_timeout, -ESHUTDOWN when the
  * pool is being freed. */
 int pool_get(struct pool *p, struct session **s);
+/* Does err say the connection is gone (not the file)?  The errors a
+ * request can meet that pool_report should hear about. */
+bool pool_transport_error(int err);
 /* A request on s failed with a transport error: s is dead; wake the keeper. */
 void pool_report(struct pool *p, struct session *s, int err);
 /* Is s still a session of the pool with a live connection? */

@@ -304,7 +304,7 @@ out_proto:
 	log_warn("malformed directory listing reply for %s", dir);
 	ret = -EIO;
 out:
-	if (search_open && ret != -ENOTCONN && conn_alive(s->conn))
+	if (search_open && conn_alive(s->conn))
 		find_close(c, sid);
 	smb_reply_clear(&reply);
 	g_free(last_name);

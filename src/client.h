@@ -45,11 +45,21 @@ int client_readlink(struct client *c, const char *path, char **target);
 
 /* ---- client_io.c ---- */
 
-/* flags: open(2) flags (O_CREAT, O_EXCL, O_TRUNC honoured). */
-int client_open(struct client *c, const char *path, int flags, uint16_t *fid);
+/* What tells one file from another when it is opened again by name: the
+ * server's unique id (UNIX extensions: the inode) or, without them, the NT
+ * creation time.  0 is "not known". */
+struct client_file_id {
+	uint64_t unique_id;
+	uint64_t create_time;
+};
+/* flags: open(2) flags (O_CREAT, O_EXCL, O_TRUNC honoured).  id (may be
+ * NULL) gets what the open reply says about the file's identity. */
+int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
+		struct client_file_id *id);
 /* open(2) with flags and, with O_CREAT, mode: one SMB_POSIX_PATH_OPEN with
  * the UNIX extensions, else NT_CREATE_ANDX / OPEN_ANDX (then the mode). */
-int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid);
+int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
+		  struct client_file_id *id);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once; returns bytes read (short only at end of file) or

@@ -61,7 +61,8 @@ static uint32_t nt_access(int flags)
 /* NT_CREATE_ANDX: the only open that can share delete access, which Unix
  * semantics need (another process may unlink or rename an open file). */
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
-		     uint32_t disposition, uint32_t options, uint16_t *fid)
+		     uint32_t disposition, uint32_t options, uint16_t *fid,
+		     struct client_file_id *id)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
@@ -85,15 +86,19 @@ int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		goto out;
 	struct smb_nt_create_rep rep;
 	ret = smb_nt_create_decode(&reply.msg, &rep);
-	if (ret < 0)
+	if (ret < 0) {
 		ret = -EIO;
-	else
-		*fid = rep.fid;
+		goto out;
+	}
+	*fid = rep.fid;
+	if (id)
+		id->create_time = rep.create_time;
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
 }
 
+/* OPEN_ANDX replies carry nothing that identifies the file. */
 static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid)
 {
 	uint8_t buf[PATH_MSG];
@@ -148,7 +153,7 @@ static uint32_t posix_flags(int flags)
  * taken literally (NT_CREATE_ANDX refuses '*', '?', '<', '>', '|' and '"'
  * even with POSIX pathnames).  -EOPNOTSUPP if the server lacks it. */
 static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
-		      uint16_t *fid)
+		      uint16_t *fid, struct client_file_id *id)
 {
 	uint8_t params[PATH_MSG], data[32];
 	struct smb_reply reply = { 0 };
@@ -163,10 +168,13 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 				 data, (uint16_t)dlen, 2, &reply);
 	if (ret == 0) {
 		ret = smb_parse_posix_open_reply(reply.t2.data, reply.t2.total_data, &rep);
-		if (ret < 0)
+		if (ret < 0) {
 			ret = -EIO;
-		else
+		} else {
 			*fid = rep.fid;
+			if (id && rep.has_info)
+				id->unique_id = rep.info.unique_id;
+		}
 	}
 	smb_reply_clear(&reply);
 	return ret;
@@ -175,28 +183,30 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 /* Opens path; *mode_set tells whether the open itself applied `mode`
  * (a POSIX open does, the Windows-style ones do not). */
 static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		     bool *mode_set)
+		     struct client_file_id *id, bool *mode_set)
 {
 	char *smb_path = client_smb_path(c, path);
 	int ret;
 
 	*mode_set = false;
+	if (id)
+		memset(id, 0, sizeof(*id));
 	if (!smb_path)
 		return client_path_error(c, path, (flags & O_CREAT) ? -EINVAL : -ENOENT);
-	if (c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !c->session->no_posix_open) {
-		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid);
+	if (c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !g_atomic_int_get(&c->session->no_posix_open)) {
+		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid, id);
 		if (ret != -EOPNOTSUPP) {
 			*mode_set = true;
 			goto out;
 		}
 		/* Remember for the session: the server lacks POSIX opens. */
-		c->session->no_posix_open = true;
+		g_atomic_int_set(&c->session->no_posix_open, 1);
 	}
 	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
 		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
 	if (nt)
 		ret = client_nt_create(c, smb_path, nt_access(flags), nt_disposition(flags),
-				       FILE_NON_DIRECTORY_FILE, fid);
+				       FILE_NON_DIRECTORY_FILE, fid, id);
 	else
 		ret = open_andx(c, smb_path, flags, fid);
 out:
@@ -204,16 +214,18 @@ out:
 	return ret;
 }
 
-int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
+int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
+		struct client_file_id *id)
 {
 	bool mode_set;
-	return open_path(c, path, flags & ~O_CREAT, 0, fid, &mode_set);
+	return open_path(c, path, flags & ~O_CREAT, 0, fid, id, &mode_set);
 }
 
-int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
+int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
+		  struct client_file_id *id)
 {
 	bool mode_set;
-	int ret = open_path(c, path, flags, mode, fid, &mode_set);
+	int ret = open_path(c, path, flags, mode, fid, id, &mode_set);
 	if (ret < 0 || mode_set || !(flags & O_CREAT) || !c->session->unix_ext)
 		return ret;
 	/* The create carried no mode: set it on the handle before anyone

@@ -129,7 +129,7 @@ static int rename_replace_in_dir(struct client *c, const char *from, const char 
 	if (len < 0)
 		return len == -EMSGSIZE ? -ENAMETOOLONG : (int)len;
 	int ret = client_nt_create(c, from, DELETE_ACCESS | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-				   FILE_OPEN, 0, &fid);
+				   FILE_OPEN, 0, &fid, NULL);
 	if (ret < 0)
 		return ret;
 	ret = client_set_file_info(c, fid, SMB_SET_FILE_RENAME_INFORMATION, data, (size_t)len);
@@ -383,7 +383,7 @@ int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
 {
 	if (S_ISREG(mode)) {
 		uint16_t fid;
-		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, &fid);
+		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, &fid, NULL);
 		return ret < 0 ? ret : client_close(c, fid);
 	}
 	if (!c->session->unix_ext)

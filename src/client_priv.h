@@ -20,6 +20,7 @@ int client_set_file_info(struct client *c, uint16_t fid, uint16_t level, const u
 int client_simple_call(struct client *c, struct wr *w);
 /* NT_CREATE_ANDX with explicit access, disposition and options. */
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
-		     uint32_t disposition, uint32_t options, uint16_t *fid);
+		     uint32_t disposition, uint32_t options, uint16_t *fid,
+		     struct client_file_id *id);
 
 #endif

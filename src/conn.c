@@ -1,11 +1,14 @@
-/* One SMB connection: socket, MID table, receiver thread.  See conn.h for
- * the request life cycle and locking rules.
+/* One SMB connection: socket, MID table, receiver thread, event thread.
+ * See conn.h for the request life cycle, fates and locking rules.
  *
  * Invariants (under c->lock):
  *  - a request is in `pending` exactly while it holds a credit and has not
- *    completed; whoever removes it from `pending` releases the credit;
- *  - once `dead` is set it stays set, `pending` is empty and every waiter
- *    has been woken with dead_err.
+ *    completed; whoever removes it from `pending` releases the credit and
+ *    completes it (wakes its waiter, or frees it if nobody waits any more);
+ *  - `abandoned` and `dead` never go back to false; once `dead` is set,
+ *    `pending` is empty;
+ *  - only requests with a waiter are counted in `waiting` (for conn_unref's
+ *    sanity check); orphans are freed by whoever completes them.
  */
 #include "conn.h"
 
@@ -26,22 +29,29 @@
 #include "netbios.h"
 #include "signing.h"
 
-#define DEFAULT_MAX_MPX 50
 #define DEFAULT_MAX_MSG (64 * 1024)
 #define MAX_RETARGETS 3
+/* NT_TRANSACT replies (MS-CIFS 2.2.4.62.2) carry 32-bit totals; nothing we
+ * ask for comes near this, so more is a hostile or broken server. */
+#define MAX_NTTRANS_TOTAL (16u * 1024 * 1024)
 
 struct conn_req {
 	struct conn *conn;
 	uint16_t mid;
 	uint8_t command;
-	uint32_t seq; /* signing sequence number of the request */
+	bool long_lived; /* no reply timeout; not "busy" for keepalives */
+	bool settle;     /* on timeout, wait for the drain (ledger's choice) */
+	bool orphan;     /* the waiter gave up: free on completion */
+	uint32_t seq;    /* signing sequence number of the request */
 	GCond cond;
 	bool done;
 	int err;
+	enum conn_fate fate; /* when err < 0 */
 	struct smb_reply reply;
 };
 
 struct conn {
+	gint refs;
 	int fd;
 	char *peer; /* "host:port" for logs */
 	int request_timeout_ms;
@@ -50,11 +60,14 @@ struct conn {
 	GCond credit_cond;
 	GHashTable *pending; /* mid -> struct conn_req* */
 	uint16_t next_mid;
-	unsigned in_flight;
+	unsigned in_flight;      /* credits in use (long-lived included) */
+	unsigned long_in_flight; /* of which long-lived */
 	unsigned max_in_flight;
 	uint32_t max_msg;
-	bool dead;
-	int dead_err;
+	bool abandoned;      /* no new requests; FIN sent; still reading */
+	gint64 drain_until;  /* monotonic us: when an abandoned conn gives up */
+	bool dead;           /* everything pending has been failed */
+	int dead_err;        /* why it stopped being usable */
 	gint64 last_reply_us; /* monotonic time of the last frame received */
 	bool established; /* set once the session is up: failures before that are
 			     reported by the caller in one line, not logged */
@@ -67,9 +80,62 @@ struct conn {
 	uint32_t seq;
 
 	GThread *reader;
+	GThreadPool *events; /* one thread: server-initiated messages */
+	conn_event_fn event_fn;
+	void *event_arg;
 	char *dump_dir; /* $SMBFUSE_DUMP_DIR: received frames saved for the fuzz corpus */
 	unsigned dump_count;
 };
+
+static __thread struct conn_ledger *thread_ledger;
+
+void conn_ledger_begin(struct conn_ledger *l, bool settle)
+{
+	memset(l, 0, sizeof(*l));
+	l->settle = settle;
+	l->worst = CONN_FATE_NOT_SENT;
+	thread_ledger = l;
+}
+
+void conn_ledger_end(void)
+{
+	thread_ledger = NULL;
+}
+
+enum conn_fate conn_ledger_fate(const struct conn_ledger *l)
+{
+	if (l->sent == 0)
+		return CONN_FATE_NOT_SENT;
+	if (l->worst == CONN_FATE_LOST || l->worst == CONN_FATE_UNKNOWN)
+		return l->worst;
+	return CONN_FATE_ANSWERED;
+}
+
+const char *conn_fate_name(enum conn_fate f)
+{
+	switch (f) {
+	case CONN_FATE_NOT_SENT:
+		return "not sent";
+	case CONN_FATE_ANSWERED:
+		return "answered";
+	case CONN_FATE_LOST:
+		return "lost (will not run)";
+	case CONN_FATE_UNKNOWN:
+		return "unknown (may still run)";
+	}
+	return "?";
+}
+
+/* Notes a request that ended without an answer in the thread's ledger. */
+static void ledger_note_failure(enum conn_fate fate)
+{
+	struct conn_ledger *l = thread_ledger;
+	if (!l)
+		return;
+	l->failed++;
+	if (fate > l->worst)
+		l->worst = fate;
+}
 
 void smb_reply_clear(struct smb_reply *r)
 {
@@ -88,6 +154,10 @@ static int write_full(int fd, const void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			/* SO_SNDTIMEO: the server stopped reading.  Not EAGAIN,
+			 * which callers above would take for a lock conflict. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return -ETIMEDOUT;
 			return -errno;
 		}
 		p += n;
@@ -309,100 +379,223 @@ out:
 	return fd;
 }
 
-/* ---- failure ---- */
+/* ---- completion and failure ---- */
+
+/* Completes req (removed from pending by the caller, credit released):
+ * wakes its waiter, or frees it when nobody waits. */
+static void complete_locked(struct conn *c, struct conn_req *req)
+{
+	c->in_flight--;
+	if (req->long_lived)
+		c->long_in_flight--;
+	g_cond_signal(&c->credit_cond);
+	req->done = true;
+	if (req->orphan) {
+		smb_reply_clear(&req->reply);
+		g_cond_clear(&req->cond);
+		g_free(req);
+		return;
+	}
+	g_cond_signal(&req->cond);
+}
+
+struct fail_args {
+	struct conn *c;
+	int err;
+	enum conn_fate fate;
+};
 
 static gboolean fail_pending(gpointer key, gpointer value, gpointer user)
 {
+	struct fail_args *fa = user;
 	struct conn_req *req = value;
-	req->err = GPOINTER_TO_INT(user);
-	req->done = true;
-	g_cond_signal(&req->cond);
+	req->err = fa->err;
+	req->fate = fa->fate;
+	complete_locked(fa->c, req);
 	return TRUE;
 }
 
-/* Marks the connection dead (once), fails every pending request. Called with
- * c->lock held. */
-static void die_locked(struct conn *c, int err)
+/* Marks the connection dead (once): every pending request fails with err
+ * and fate.  Called with c->lock held. */
+static void die_locked(struct conn *c, int err, enum conn_fate fate)
 {
 	if (c->dead)
 		return;
+	if (!c->abandoned) {
+		c->dead_err = err;
+		if (err != -ESHUTDOWN && c->established)
+			log_warn("connection to %s lost: %s", c->peer, g_strerror(-err));
+	}
+	c->abandoned = true;
 	c->dead = true;
-	c->dead_err = err;
-	g_hash_table_foreach_remove(c->pending, fail_pending, GINT_TO_POINTER(err));
-	c->in_flight = 0;
+	struct fail_args fa = { .c = c, .err = c->dead_err, .fate = fate };
+	g_hash_table_foreach_remove(c->pending, fail_pending, &fa);
 	g_cond_broadcast(&c->credit_cond);
 	shutdown(c->fd, SHUT_RDWR);
-	if (err != -ESHUTDOWN && c->established)
-		log_warn("connection to %s lost: %s", c->peer, g_strerror(-err));
 }
 
-static void conn_die(struct conn *c, int err)
+/* Stops new requests and sends FIN, keeping the receiver reading: replies
+ * still on their way complete their requests, and the server's EOF tells
+ * us it has read everything we sent (MS-CIFS has no way to cancel a
+ * request that may be running; TCP's ordering is what we have). */
+static void abandon_locked(struct conn *c, int err)
+{
+	if (c->abandoned)
+		return;
+	c->abandoned = true;
+	c->dead_err = err;
+	c->drain_until = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+	g_cond_broadcast(&c->credit_cond);
+	shutdown(c->fd, SHUT_WR);
+	if (c->established)
+		log_warn("connection to %s lost: %s (answers still in flight are taken for "
+			 "%d ms)",
+			 c->peer, g_strerror(-err), c->request_timeout_ms);
+}
+
+static void conn_die(struct conn *c, int err, enum conn_fate fate)
 {
 	g_mutex_lock(&c->lock);
-	die_locked(c, err);
+	die_locked(c, err, fate);
+	g_mutex_unlock(&c->lock);
+}
+
+void conn_abandon(struct conn *c, int err)
+{
+	g_mutex_lock(&c->lock);
+	abandon_locked(c, err);
 	g_mutex_unlock(&c->lock);
 }
 
 /* ---- receiver ---- */
 
+/* A frame whose SMB header is intact enough to name its request. */
+static bool frame_mid(const uint8_t *frame, uint32_t len, uint16_t *mid, uint8_t *command)
+{
+	if (len < SMB_HDR_LEN || memcmp(frame, "\xffSMB", 4) != 0)
+		return false;
+	*command = frame[4];
+	*mid = (uint16_t)(frame[30] | frame[31] << 8);
+	return true;
+}
+
+struct event {
+	uint8_t *frame;
+	uint32_t len;
+};
+
+static void event_main(gpointer data, gpointer user)
+{
+	struct conn *c = user;
+	struct event *ev = data;
+	struct smb_msg msg;
+
+	if (smb_msg_parse(ev->frame, ev->len, &msg) == 0 && c->event_fn)
+		c->event_fn(c->event_arg, &msg);
+	else
+		log_debug("ignoring request 0x%02x from server %s",
+			  ev->len > 4 ? ev->frame[4] : 0, c->peer);
+	g_free(ev->frame);
+	g_free(ev);
+}
+
+/* A message the server sent on its own: to the event thread. */
+static void dispatch_event(struct conn *c, uint8_t *frame, uint32_t len)
+{
+	struct event *ev = g_new(struct event, 1);
+	ev->frame = frame;
+	ev->len = len;
+	g_mutex_lock(&c->lock);
+	c->stats.server_events++;
+	g_mutex_unlock(&c->lock);
+	g_thread_pool_push(c->events, ev, NULL);
+}
+
+/* Adds one part of a multi-part transaction reply; >0 when complete. */
+static int add_transaction_part(struct conn_req *req, const struct smb_msg *msg)
+{
+	if (req->command == SMB_COM_NT_TRANSACT)
+		return smb_nttrans_rep_add(&req->reply.t2, msg, MAX_NTTRANS_TOTAL);
+	return smb_trans2_rep_add(&req->reply.t2, msg);
+}
+
 /* Hands a reply frame to its waiter.  Takes ownership of frame. */
 static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
 {
 	struct smb_msg msg;
-	int ret = smb_msg_parse(frame, len, &msg);
-	if (ret < 0) {
+	uint16_t mid;
+	uint8_t command;
+
+	if (!frame_mid(frame, len, &mid, &command)) {
+		/* Not SMB1 at all: the stream cannot be trusted any more. */
 		log_warn("malformed SMB message from %s (%u bytes)", c->peer, len);
 		log_hexdump("malformed message", frame, len < 64 ? len : 64);
 		g_free(frame);
-		conn_die(c, -EPROTO);
+		conn_die(c, -EPROTO, CONN_FATE_UNKNOWN);
 		return;
 	}
-	if (!(msg.hdr.flags & SMB_FLAGS_REPLY)) {
-		/* Oplock breaks arrive as requests with MID 0xFFFF; we take no
-		 * oplocks, so anything else is unexpected. */
-		log_debug("ignoring request 0x%02x from server", msg.hdr.command);
-		g_free(frame);
+	int ret = smb_msg_parse(frame, len, &msg);
+	if (ret == 0 && !(msg.hdr.flags & SMB_FLAGS_REPLY)) {
+		dispatch_event(c, frame, len);
 		return;
 	}
 
 	g_mutex_lock(&c->lock);
 	c->stats.bytes_received += len + NETBIOS_HDR_LEN;
 	c->last_reply_us = g_get_monotonic_time();
-	struct conn_req *req = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(msg.hdr.mid));
-	if (!req || req->command != msg.hdr.command) {
+	struct conn_req *req = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(mid));
+	if (!req || req->command != command) {
 		g_mutex_unlock(&c->lock);
-		log_debug("reply for unknown MID %u (command 0x%02x)", msg.hdr.mid,
-			  msg.hdr.command);
+		log_debug("reply for unknown MID %u (command 0x%02x)", mid, command);
 		g_free(frame);
 		return;
 	}
 	if (c->signing && !signing_verify(c->sign_key, c->sign_key_len, frame, len, req->seq + 1)) {
+		/* The server ran the request, but nothing in the answer can be
+		 * believed: the request is LOST, and so is the connection. */
+		log_err("bad signature on reply from %s: dropping the connection", c->peer);
+		g_hash_table_remove(c->pending, GUINT_TO_POINTER(mid));
+		req->err = -EBADMSG;
+		req->fate = CONN_FATE_LOST;
+		complete_locked(c, req);
+		abandon_locked(c, -EBADMSG);
 		g_mutex_unlock(&c->lock);
 		g_free(frame);
-		log_err("bad signature on reply from %s: dropping the connection", c->peer);
-		conn_die(c, -EBADMSG);
 		return;
 	}
-	if (req->command == SMB_COM_TRANSACTION2 &&
+	if (ret < 0) {
+		/* One garbled reply fails its own request, not the others. */
+		log_warn("malformed reply to command 0x%02x (MID %u) from %s (%u bytes)", command,
+			 mid, c->peer, len);
+		req->err = -EIO;
+		req->fate = CONN_FATE_ANSWERED;
+		goto complete;
+	}
+	if (c->abandoned)
+		c->stats.late_answers++;
+	if ((req->command == SMB_COM_TRANSACTION2 || req->command == SMB_COM_NT_TRANSACT) &&
 	    (msg.hdr.status == NT_STATUS_OK || msg.hdr.status == NT_STATUS_BUFFER_OVERFLOW)) {
-		ret = smb_trans2_rep_add(&req->reply.t2, &msg);
+		ret = add_transaction_part(req, &msg);
 		if (ret == 0) { /* more parts to come with the same MID */
 			g_mutex_unlock(&c->lock);
 			g_free(frame);
 			return;
 		}
-		if (ret < 0)
-			req->err = ret;
+		if (ret < 0) {
+			req->err = -EIO;
+			req->fate = CONN_FATE_ANSWERED;
+			goto complete;
+		}
 	}
-	g_hash_table_remove(c->pending, GUINT_TO_POINTER(req->mid));
-	c->in_flight--;
-	g_cond_signal(&c->credit_cond);
 	req->reply.frame = frame;
 	req->reply.len = len;
 	req->reply.msg = msg;
-	req->done = true;
-	g_cond_signal(&req->cond);
+	frame = NULL;
+complete:
+	g_hash_table_remove(c->pending, GUINT_TO_POINTER(mid));
+	complete_locked(c, req);
 	g_mutex_unlock(&c->lock);
+	g_free(frame);
 }
 
 /* Saves a received frame as a fuzzing seed (tests/fuzz/corpus). */
@@ -414,6 +607,13 @@ static void dump_frame(struct conn *c, const uint8_t *frame, uint32_t len)
 	g_free(name);
 }
 
+/* EOF or a reset: the server has closed its end, so nothing we sent can run
+ * any more.  Anything else (a TCP timeout) says nothing about that. */
+static enum conn_fate fate_of_read_error(int err)
+{
+	return err == -ECONNRESET || err == -EPIPE ? CONN_FATE_LOST : CONN_FATE_UNKNOWN;
+}
+
 static gpointer reader_main(gpointer data)
 {
 	struct conn *c = data;
@@ -422,7 +622,7 @@ static gpointer reader_main(gpointer data)
 	for (;;) {
 		int ret = read_full(c->fd, hdr, sizeof(hdr));
 		if (ret < 0) {
-			conn_die(c, ret);
+			conn_die(c, ret, fate_of_read_error(ret));
 			break;
 		}
 		uint8_t type;
@@ -433,14 +633,14 @@ static gpointer reader_main(gpointer data)
 		if (type != NB_SESSION_MESSAGE || len < SMB_HDR_LEN) {
 			log_warn("unexpected NetBIOS frame type 0x%02x length %u from %s", type, len,
 				 c->peer);
-			conn_die(c, -EPROTO);
+			conn_die(c, -EPROTO, CONN_FATE_UNKNOWN);
 			break;
 		}
 		uint8_t *frame = g_malloc(len);
 		ret = read_full(c->fd, frame, len);
 		if (ret < 0) {
 			g_free(frame);
-			conn_die(c, ret);
+			conn_die(c, ret, fate_of_read_error(ret));
 			break;
 		}
 		if (log_debug_enabled())
@@ -462,6 +662,7 @@ int conn_open(const struct conn_params *p, struct conn **out, char **errmsg)
 		return fd;
 
 	struct conn *c = g_new0(struct conn, 1);
+	c->refs = 1;
 	c->fd = fd;
 	c->peer = g_strdup_printf("%s port %u", p->host, p->port);
 	c->request_timeout_ms = p->request_timeout_ms > 0 ? p->request_timeout_ms : 60000;
@@ -482,17 +683,26 @@ int conn_open(const struct conn_params *p, struct conn **out, char **errmsg)
 	const char *dump = getenv("SMBFUSE_DUMP_DIR");
 	if (dump && *dump)
 		c->dump_dir = g_strdup(dump);
+	c->events = g_thread_pool_new(event_main, c, 1, TRUE, NULL);
 	c->reader = g_thread_new("smb-reader", reader_main, c);
 	*out = c;
 	return 0;
 }
 
-void conn_free(struct conn *c)
+struct conn *conn_ref(struct conn *c)
 {
-	if (!c)
+	g_atomic_int_inc(&c->refs);
+	return c;
+}
+
+void conn_unref(struct conn *c)
+{
+	if (!c || !g_atomic_int_dec_and_test(&c->refs))
 		return;
-	conn_die(c, -ESHUTDOWN);
+	conn_die(c, -ESHUTDOWN, CONN_FATE_UNKNOWN);
 	g_thread_join(c->reader);
+	/* Handlers still queued see a dead connection and fail fast. */
+	g_thread_pool_free(c->events, FALSE, TRUE);
 	close(c->fd);
 	g_hash_table_destroy(c->pending);
 	g_cond_clear(&c->credit_cond);
@@ -509,7 +719,7 @@ void conn_free(struct conn *c)
 bool conn_alive(struct conn *c)
 {
 	g_mutex_lock(&c->lock);
-	bool alive = !c->dead;
+	bool alive = !c->abandoned;
 	g_mutex_unlock(&c->lock);
 	return alive;
 }
@@ -517,7 +727,7 @@ bool conn_alive(struct conn *c)
 int conn_error(struct conn *c)
 {
 	g_mutex_lock(&c->lock);
-	int err = c->dead ? c->dead_err : 0;
+	int err = c->abandoned ? c->dead_err : 0;
 	g_mutex_unlock(&c->lock);
 	return err;
 }
@@ -549,6 +759,14 @@ void conn_start_signing(struct conn *c, const uint8_t *key, size_t key_len, uint
 	c->signing = true;
 	g_mutex_unlock(&c->lock);
 	g_mutex_unlock(&c->send_lock);
+}
+
+void conn_set_event_handler(struct conn *c, conn_event_fn fn, void *arg)
+{
+	g_mutex_lock(&c->lock);
+	c->event_fn = fn;
+	c->event_arg = arg;
+	g_mutex_unlock(&c->lock);
 }
 
 void conn_msg_begin(struct conn *c, struct wr *w, void *buf, size_t cap, uint8_t command,
@@ -586,7 +804,27 @@ static uint16_t next_mid_locked(struct conn *c)
 	}
 }
 
-struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
+/* Waits for a credit, at most the request timeout: replies that stop
+ * coming for that long mean a stuck server, as a late reply does. */
+static int take_credit_locked(struct conn *c)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+	while (!c->abandoned && c->in_flight >= c->max_in_flight) {
+		if (!g_cond_wait_until(&c->credit_cond, &c->lock, deadline) &&
+		    c->in_flight >= c->max_in_flight && !c->abandoned) {
+			if (c->established)
+				log_warn("no request slot freed on %s in %d ms", c->peer,
+					 c->request_timeout_ms);
+			abandon_locked(c, -ETIMEDOUT);
+		}
+	}
+	if (c->abandoned)
+		return -ENOTCONN;
+	c->in_flight++;
+	return 0;
+}
+
+static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, int *err)
 {
 	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN) {
 		*err = -EMSGSIZE;
@@ -597,18 +835,19 @@ struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
 	struct conn_req *req = g_new0(struct conn_req, 1);
 	req->conn = c;
 	req->command = smb[4];
+	req->long_lived = long_lived;
+	req->settle = thread_ledger && thread_ledger->settle;
 	g_cond_init(&req->cond);
 
 	g_mutex_lock(&c->lock);
-	while (!c->dead && c->in_flight >= c->max_in_flight)
-		g_cond_wait(&c->credit_cond, &c->lock);
-	if (c->dead) {
-		*err = -ENOTCONN;
+	int ret = take_credit_locked(c);
+	if (ret < 0) {
 		g_mutex_unlock(&c->lock);
-		goto out_free;
+		goto out_not_sent;
 	}
+	if (long_lived)
+		c->long_in_flight++;
 	req->mid = next_mid_locked(c);
-	c->in_flight++;
 	if (c->in_flight > c->stats.peak_in_flight)
 		c->stats.peak_in_flight = c->in_flight;
 	c->stats.requests++;
@@ -620,6 +859,7 @@ struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
 	smb[30] = (uint8_t)req->mid;
 	smb[31] = (uint8_t)(req->mid >> 8);
 
+	/* Sequence numbers follow the order on the wire (MS-CIFS 3.2.4.1.1). */
 	g_mutex_lock(&c->send_lock);
 	if (c->signing) {
 		req->seq = c->seq;
@@ -628,51 +868,119 @@ struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
 	}
 	if (log_debug_enabled())
 		log_hexdump("sending", smb, smb_len < 96 ? smb_len : 96);
-	int ret = write_full(c->fd, w->data, w->pos);
+	ret = write_full(c->fd, w->data, w->pos);
 	g_mutex_unlock(&c->send_lock);
-	if (ret < 0)
-		conn_die(c, ret); /* fails this request too; conn_wait reports it */
+	if (ret < 0) {
+		/* Whatever part of the message went out can never be completed
+		 * (the connection dies now), so the request never ran. */
+		g_mutex_lock(&c->lock);
+		if (g_hash_table_remove(c->pending, GUINT_TO_POINTER(req->mid))) {
+			c->in_flight--;
+			if (long_lived)
+				c->long_in_flight--;
+		}
+		die_locked(c, ret, ret == -EPIPE || ret == -ECONNRESET ? CONN_FATE_LOST
+								       : CONN_FATE_UNKNOWN);
+		g_mutex_unlock(&c->lock);
+		goto out_not_sent;
+	}
+	if (thread_ledger)
+		thread_ledger->sent++;
 	return req;
 
-out_free:
+out_not_sent:
+	*err = ret;
 	g_cond_clear(&req->cond);
 	g_free(req);
 	return NULL;
 }
 
+struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
+{
+	return submit(c, w, false, err);
+}
+
+struct conn_req *conn_submit_long(struct conn *c, struct wr *w, int *err)
+{
+	return submit(c, w, true, err);
+}
+
+/* Hands the finished request's outcome to the caller and frees it. */
+static int finish(struct conn_req *req, struct smb_reply *reply)
+{
+	int err = req->err;
+	if (err < 0) {
+		if (req->fate != CONN_FATE_ANSWERED)
+			ledger_note_failure(req->fate);
+		smb_reply_clear(&req->reply);
+	} else {
+		*reply = req->reply;
+	}
+	g_cond_clear(&req->cond);
+	g_free(req);
+	return err;
+}
+
 int conn_wait(struct conn_req *req, struct smb_reply *reply)
 {
-	return conn_wait_timeout(req, reply, req->conn->request_timeout_ms);
+	struct conn *c = req->conn;
+	gint64 deadline = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+
+	g_mutex_lock(&c->lock);
+	while (!req->done) {
+		gint64 until = deadline;
+		if (req->long_lived)
+			until = G_MAXINT64;
+		if (c->abandoned && (req->settle || req->long_lived))
+			until = c->drain_until;
+		else if (c->abandoned && !req->settle)
+			until = MIN(deadline, c->drain_until);
+		if (until == G_MAXINT64)
+			g_cond_wait(&req->cond, &c->lock);
+		else if (!g_cond_wait_until(&req->cond, &c->lock, until) && !req->done &&
+			 g_get_monotonic_time() >= until) {
+			if (!c->abandoned) {
+				if (c->established)
+					log_warn("no reply from %s to command 0x%02x (MID %u) in "
+						 "%d ms",
+						 c->peer, req->command, req->mid,
+						 c->request_timeout_ms);
+				abandon_locked(c, -ETIMEDOUT);
+			} else if (g_get_monotonic_time() >= c->drain_until) {
+				/* Silent past the drain time too: whatever is still
+				 * in flight may yet run. */
+				die_locked(c, -ETIMEDOUT, CONN_FATE_UNKNOWN);
+			} else {
+				/* A read need not wait for the drain: its fate
+				 * does not matter, only that it failed. */
+				g_hash_table_remove(c->pending, GUINT_TO_POINTER(req->mid));
+				req->err = -ETIMEDOUT;
+				req->fate = CONN_FATE_UNKNOWN;
+				complete_locked(c, req);
+			}
+		}
+	}
+	g_mutex_unlock(&c->lock);
+	return finish(req, reply);
 }
 
 int conn_wait_timeout(struct conn_req *req, struct smb_reply *reply, int timeout_ms)
 {
 	struct conn *c = req->conn;
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	int err;
 
 	g_mutex_lock(&c->lock);
 	while (!req->done) {
 		if (!g_cond_wait_until(&req->cond, &c->lock, deadline) && !req->done) {
-			/* No answer in time: the server is stuck or gone.  Failing
-			 * the connection fails every other waiter too, which is
-			 * what they would get after their own timeout anyway. */
-			if (c->established)
-				log_warn("no reply from %s to command 0x%02x (MID %u) in %d ms",
-					 c->peer, req->command, req->mid, timeout_ms);
-			die_locked(c, -ETIMEDOUT);
+			/* Still pending: whoever completes it frees it. */
+			req->orphan = true;
+			g_mutex_unlock(&c->lock);
+			ledger_note_failure(CONN_FATE_UNKNOWN);
+			return -ETIMEDOUT;
 		}
 	}
-	err = req->err;
 	g_mutex_unlock(&c->lock);
-
-	if (err < 0)
-		smb_reply_clear(&req->reply);
-	else
-		*reply = req->reply;
-	g_cond_clear(&req->cond);
-	g_free(req);
-	return err;
+	return finish(req, reply);
 }
 
 int conn_call(struct conn *c, struct wr *w, struct smb_reply *reply)
@@ -684,16 +992,11 @@ int conn_call(struct conn *c, struct wr *w, struct smb_reply *reply)
 	return conn_wait(req, reply);
 }
 
-void conn_kill(struct conn *c, int err)
-{
-	conn_die(c, err);
-}
-
 gint64 conn_idle_us(struct conn *c)
 {
 	g_mutex_lock(&c->lock);
 	gint64 last = c->last_reply_us;
-	bool busy = c->in_flight > 0;
+	bool busy = c->in_flight > c->long_in_flight;
 	g_mutex_unlock(&c->lock);
 	return busy ? 0 : g_get_monotonic_time() - last;
 }

@@ -5,9 +5,28 @@
  *
  * A request reads top to bottom: conn_msg_begin -> encode -> conn_submit ->
  * conn_wait (or conn_call for both).  The receiver only moves a request's
- * state forward and wakes its waiter.  When the connection dies every
- * pending request fails at once with the same error and later submits fail
- * with -ENOTCONN; the connection never reconnects by itself.
+ * state forward and wakes its waiter.  Every request ends with a known fate
+ * (enum conn_fate), which the thread that made it can read from its ledger:
+ * that is what the pool's retry decision stands on.
+ *
+ * Life of a connection: usable -> (abandoned) -> dead.  A request without an
+ * answer in time, a missed keepalive or a bad signature *abandons* the
+ * connection: no new requests go out on it, our side sends FIN, and the
+ * receiver keeps reading.  Replies that still arrive complete their requests
+ * normally; once the server closes its end (it has read our FIN, so it has
+ * run or dropped everything we sent) the rest fail as LOST: they will never
+ * run.  A server that stays silent past the drain time leaves them UNKNOWN:
+ * they may still run later.  A connection the server closes on its own
+ * fails its requests as LOST at once.  Connections never reconnect by
+ * themselves (pool.c does).
+ *
+ * Messages the server sends on its own (oplock breaks: LOCKING_ANDX with
+ * MID 0xFFFF, MS-CIFS 2.2.4.32.1) go to a handler that runs on the
+ * connection's event thread, never on the receiver, so it may send requests.
+ *
+ * Ownership: a connection is reference counted; the last conn_unref closes
+ * the socket, joins the receiver and the event thread, and frees it.  An
+ * event handler must not drop the last reference of its own connection.
  *
  * Locking: send_lock serialises writes (and signing, which needs the send
  * order); lock protects the MID table, credits and state.  Never hold lock
@@ -32,18 +51,49 @@ struct conn_params {
 	const char *called_name;  /* servern=; NULL: derived from host, *SMBSERVER fallback */
 	const char *calling_name; /* NULL: local host name */
 	int connect_timeout_ms;
-	int request_timeout_ms; /* a reply later than this kills the connection */
+	int request_timeout_ms; /* a reply later than this abandons the connection */
 };
+
+/* What became of a request, as far as anyone can know. */
+enum conn_fate {
+	CONN_FATE_NOT_SENT, /* never (wholly) left: it cannot run */
+	CONN_FATE_ANSWERED, /* the server answered, whatever the status */
+	CONN_FATE_LOST,     /* sent, unanswered, and it will not run any more:
+			       it ran once or never */
+	CONN_FATE_UNKNOWN,  /* sent, unanswered; the server may still run it */
+};
+
+/* The requests one thread makes between conn_ledger_begin and
+ * conn_ledger_end (one attempt of one file operation) are tallied here.
+ * `settle`: when such a request gets no answer in time, wait for the
+ * connection to drain (up to the request timeout again) so that its fate
+ * becomes ANSWERED or LOST instead of UNKNOWN; operations that change
+ * state want this, reads do not. */
+struct conn_ledger {
+	bool settle;
+	unsigned sent;      /* requests that left */
+	unsigned failed;    /* requests that ended without an answer (any fate) */
+	enum conn_fate worst; /* of those: NOT_SENT < LOST < UNKNOWN */
+};
+void conn_ledger_begin(struct conn_ledger *l, bool settle);
+void conn_ledger_end(void);
+/* The fate of the whole attempt: NOT_SENT if nothing left; else the worst
+ * fate of a failed request (LOST/UNKNOWN); else ANSWERED (every request that
+ * left was answered; a later one was not sent). */
+enum conn_fate conn_ledger_fate(const struct conn_ledger *l);
+const char *conn_fate_name(enum conn_fate f);
 
 /* Connects (resolving names, IPv6 literals accepted) and, in NetBIOS mode,
  * runs the session request, following retargets and falling back to the
  * called name "*SMBSERVER" when the server refuses the host name.  On
- * failure returns -errno and sets *errmsg (g_malloc) to one line saying why. */
+ * failure returns -errno and sets *errmsg (g_malloc) to one line saying why.
+ * The new connection has one reference, the caller's. */
 int conn_open(const struct conn_params *p, struct conn **out, char **errmsg);
-/* Fails every pending request, closes the socket, joins the receiver. */
-void conn_free(struct conn *c);
+struct conn *conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+/* Usable for new requests: neither abandoned nor dead. */
 bool conn_alive(struct conn *c);
-/* Why it died (negative errno), 0 while alive. */
+/* Why it stopped being usable (negative errno), 0 while usable. */
 int conn_error(struct conn *c);
 
 /* From now on losing the connection is news worth a log line (before, the
@@ -55,8 +105,13 @@ void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg);
  * sequence number is `seq` (MS-CIFS 3.2.4.1.1). */
 void conn_start_signing(struct conn *c, const uint8_t *key, size_t key_len, uint32_t seq);
 
-/* A reply: the whole SMB message (g_malloc), parsed, and for TRANS2 the
- * reassembled parameters and data. */
+/* Server-initiated messages: fn(arg, msg) runs on the event thread with the
+ * parsed message (valid during the call). */
+typedef void (*conn_event_fn)(void *arg, const struct smb_msg *msg);
+void conn_set_event_handler(struct conn *c, conn_event_fn fn, void *arg);
+
+/* A reply: the whole SMB message (g_malloc), parsed, and for TRANS2 and
+ * NT_TRANSACT the reassembled parameters and data. */
 struct smb_reply {
 	uint8_t *frame;
 	size_t len;
@@ -72,21 +127,28 @@ void conn_msg_begin(struct conn *c, struct wr *w, void *buf, size_t cap, uint8_t
 		    uint16_t tid, uint16_t uid);
 
 struct conn_req;
-/* Sends the message; blocks while MaxMpxCount requests are in flight.
- * Returns NULL and sets *err on failure (message overflow, dead connection). */
+/* Sends the message; waits while MaxMpxCount requests are in flight, at
+ * most the request timeout (then the connection is abandoned as stuck).
+ * Returns NULL and sets *err when the request was not sent (message
+ * overflow, connection not usable, send failure). */
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err);
+/* The same for a request that may wait for its answer indefinitely
+ * (NT_TRANSACT_NOTIFY_CHANGE): no reply timeout, and it does not make the
+ * connection look busy to the keepalive. */
+struct conn_req *conn_submit_long(struct conn *c, struct wr *w, int *err);
 /* Waits for the reply and frees the request.  Returns 0 with *reply filled
  * (caller clears it) even for an error status: the caller decides; or
- * -errno for transport failure / timeout.  TRANS2 replies are reassembled
- * before the waiter wakes. */
+ * -errno when no answer came (the fate is in the thread's ledger).  TRANS2
+ * and NT_TRANSACT replies are reassembled before the waiter wakes. */
 int conn_wait(struct conn_req *req, struct smb_reply *reply);
 int conn_call(struct conn *c, struct wr *w, struct smb_reply *reply);
-/* conn_wait with its own deadline (keepalive echoes, goodbyes). */
+/* conn_wait with its own deadline (keepalive echoes, goodbyes); a late
+ * answer here does not abandon the connection. */
 int conn_wait_timeout(struct conn_req *req, struct smb_reply *reply, int timeout_ms);
-/* Marks the connection dead from outside (a missed keepalive). */
-void conn_kill(struct conn *c, int err);
-/* How long nothing has been in flight and nothing received, in us; 0 while
- * requests are in flight. */
+/* Abandons the connection from outside (a missed keepalive). */
+void conn_abandon(struct conn *c, int err);
+/* How long no ordinary request has been in flight and nothing was
+ * received, in us; 0 while ordinary requests are in flight. */
 gint64 conn_idle_us(struct conn *c);
 
 struct conn_stats {
@@ -95,6 +157,8 @@ struct conn_stats {
 	uint64_t bytes_received;
 	unsigned in_flight;
 	unsigned peak_in_flight; /* most requests ever in flight at once */
+	uint64_t late_answers;   /* replies that arrived while draining */
+	uint64_t server_events;  /* server-initiated messages */
 };
 void conn_get_stats(struct conn *c, struct conn_stats *st);
 

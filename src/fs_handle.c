@@ -9,12 +9,17 @@
 
 #include "log.h"
 
-struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags)
+struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
+				const struct client_file_id *id)
 {
 	struct fs_handle *h = g_new0(struct fs_handle, 1);
+	h->refs = 1;
 	g_mutex_init(&h->lock);
-	h->session = s;
+	g_rw_lock_init(&h->use_lock);
+	h->session = session_ref(s);
 	h->fid = fid;
+	if (id)
+		h->id = *id;
 	h->reopen_flags = open_flags & ~(O_CREAT | O_EXCL | O_TRUNC);
 	g_mutex_init(&h->lock_mutex);
 	h->ranges = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
@@ -22,21 +27,29 @@ struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags)
 	return h;
 }
 
-void fs_handle_free(struct fs_handle *h)
+struct fs_handle *fs_handle_ref(struct fs_handle *h)
 {
-	if (!h)
+	g_atomic_int_inc(&h->refs);
+	return h;
+}
+
+void fs_handle_unref(struct fs_handle *h)
+{
+	if (!h || !g_atomic_int_dec_and_test(&h->refs))
 		return;
+	session_unref(h->session);
 	g_array_free(h->ranges, TRUE);
 	g_array_free(h->flocks, TRUE);
 	g_mutex_clear(&h->lock_mutex);
+	g_rw_lock_clear(&h->use_lock);
 	g_mutex_clear(&h->lock);
 	g_free(h);
 }
 
-static void reacquire_locks(struct fs_handle *h, struct client *cl, const char *path)
+static int reacquire_locks(struct fs_handle *h, struct client *cl, const char *path)
 {
 	/* Another client may have taken a range while we were away; nothing
-	 * can give the lock back then, so say it loudly. */
+	 * can give the lock back then. */
 	g_mutex_lock(&h->lock_mutex);
 	int ret = client_relock(cl, h->fid, h->ranges);
 	for (guint i = 0; i < h->flocks->len && ret == 0; i++) {
@@ -45,13 +58,29 @@ static void reacquire_locks(struct fs_handle *h, struct client *cl, const char *
 	}
 	g_mutex_unlock(&h->lock_mutex);
 	if (ret < 0)
-		log_warn("lock on %s lost across a reconnect: %s", path, g_strerror(-ret));
+		log_err("lock on %s lost across a reconnect (%s): the descriptor fails with EIO "
+			"from now on",
+			path, g_strerror(-ret));
+	return ret;
 }
 
+/* Does the file just opened by name differ from the one the handle had? */
+static bool replaced(const struct client_file_id *was, const struct client_file_id *now)
+{
+	if (was->unique_id && now->unique_id)
+		return was->unique_id != now->unique_id;
+	if (was->create_time && now->create_time)
+		return was->create_time != now->create_time;
+	return false; /* nothing to compare: the name is all we have */
+}
+
+/* Called with h->lock held. */
 static int reopen(struct fs_handle *h, struct pool *pool, const struct client *template,
-		  const char *path)
+		  const char *path, bool *transient)
 {
 	struct session *s;
+	struct client_file_id id;
+	struct conn_ledger ledger;
 	uint16_t fid;
 
 	if (!path)
@@ -61,36 +90,89 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 		return ret;
 	struct client cl = *template;
 	cl.session = s;
-	ret = client_open(&cl, path, h->reopen_flags, &fid);
+	conn_ledger_begin(&ledger, false);
+	ret = client_open(&cl, path, h->reopen_flags, &fid, &id);
+	conn_ledger_end();
 	if (ret < 0) {
-		if (pool_transport_error(ret)) {
-			pool_report(pool, s, ret);
-			return ret;
-		}
-		log_warn("cannot re-open %s after a reconnect: %s", path, g_strerror(-ret));
-		return ret == -ENOENT ? -ESTALE : ret;
+		*transient = ledger.failed > 0;
+		if (*transient)
+			pool_report(pool, s);
+		else
+			log_warn("cannot re-open %s after a reconnect: %s", path, g_strerror(-ret));
+		if (ret == -ENOENT)
+			ret = -ESTALE;
+		goto out;
 	}
-	h->session = s;
+	if (replaced(&h->id, &id)) {
+		log_warn("%s is another file since the connection was lost: the open descriptor "
+			 "fails with ESTALE",
+			 path);
+		client_close(&cl, fid);
+		h->broken = -ESTALE;
+		ret = -ESTALE;
+		goto out;
+	}
+	session_unref(h->session);
+	h->session = session_ref(s);
 	h->fid = fid;
-	reacquire_locks(h, &cl, path);
+	if (reacquire_locks(h, &cl, path) < 0) {
+		h->broken = -EIO;
+		ret = -EIO;
+		goto out;
+	}
 	log_debug("re-opened %s after a reconnect", path);
-	return 0;
+out:
+	session_unref(s);
+	return ret;
 }
 
 int fs_handle_bind(struct fs_handle *h, struct pool *pool, const struct client *template,
-		   const char *path, struct client *cl, uint16_t *fid)
+		   const char *path, struct client *cl, uint16_t *fid, bool *transient)
 {
 	int ret = 0;
 
+	*transient = false;
+	g_rw_lock_reader_lock(&h->use_lock);
 	g_mutex_lock(&h->lock);
-	if (!pool_session_alive(pool, h->session))
-		ret = reopen(h, pool, template, path);
+	if (h->closed)
+		ret = -EBADF;
+	else if (h->broken)
+		ret = h->broken;
+	else if (!conn_alive(h->session->conn))
+		ret = reopen(h, pool, template, path, transient);
 	if (ret == 0) {
 		*cl = *template;
-		cl->session = h->session;
+		cl->session = session_ref(h->session);
 		*fid = h->fid;
 	}
 	g_mutex_unlock(&h->lock);
+	if (ret < 0)
+		g_rw_lock_reader_unlock(&h->use_lock);
+	return ret;
+}
+
+void fs_handle_unbind(struct fs_handle *h, struct client *cl)
+{
+	session_unref(cl->session);
+	cl->session = NULL;
+	g_rw_lock_reader_unlock(&h->use_lock);
+}
+
+int fs_handle_close(struct fs_handle *h, const struct client *template)
+{
+	int ret = 0;
+
+	g_rw_lock_writer_lock(&h->use_lock);
+	g_mutex_lock(&h->lock);
+	if (!h->closed && conn_alive(h->session->conn)) {
+		/* A handle whose session died has nothing left to close. */
+		struct client cl = *template;
+		cl.session = h->session;
+		ret = client_close(&cl, h->fid);
+	}
+	h->closed = true;
+	g_mutex_unlock(&h->lock);
+	g_rw_lock_writer_unlock(&h->use_lock);
 	return ret;
 }
 

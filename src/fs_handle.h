@@ -2,8 +2,16 @@
  * it.  When the session a FID belongs to dies, the next use re-opens the
  * file by its current path on a live session, with the original access but
  * never again with create, exclusive or truncate semantics (re-applying
- * O_TRUNC would destroy what was written), and re-acquires the handle's
- * byte-range locks. */
+ * O_TRUNC would destroy what was written), checks that the name still
+ * names the same file (ESTALE if not: another client replaced it), and
+ * re-acquires the handle's byte-range locks (if one cannot be had, the
+ * handle is broken: every later use fails with EIO, as NFS does).
+ *
+ * Handles are reference counted: FUSE's open holds one until release; a
+ * thread that uses a handle found through the open-handle registry holds
+ * its own.  The FID is closed once, by fs_handle_close, after every call
+ * that was using it has finished (use_lock).
+ */
 #ifndef SMBFUSE_FS_HANDLE_H
 #define SMBFUSE_FS_HANDLE_H
 
@@ -17,10 +25,15 @@
 #include "pool.h"
 
 struct fs_handle {
-	GMutex lock;
-	struct session *session; /* the FID's session */
+	gint refs;
+	GMutex lock;             /* session, fid, id, broken */
+	GRWLock use_lock;        /* read: a call is using the FID; write: closing */
+	struct session *session; /* a reference: the FID's session */
 	uint16_t fid;
+	struct client_file_id id;
 	int reopen_flags; /* open flags less O_CREAT, O_EXCL, O_TRUNC */
+	int broken;       /* 0, or the -errno every later use gets */
+	bool closed;
 	/* Byte-range locks held on the server, for POSIX emulation and for
 	 * re-acquisition; lock_mutex serialises lock requests on the handle
 	 * and guards both tables. */
@@ -34,14 +47,25 @@ struct fs_flock {
 	int type; /* LOCK_SH / LOCK_EX */
 };
 
-struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags);
-void fs_handle_free(struct fs_handle *h);
+/* A handle for fid on s (the handle takes its own reference of s). */
+struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
+				const struct client_file_id *id);
+struct fs_handle *fs_handle_ref(struct fs_handle *h);
+void fs_handle_unref(struct fs_handle *h);
 
-/* Gives a client bound to the handle's session and its FID, re-opening the
- * file first when that session is gone.  template supplies the prefix and
- * open command.  -ESTALE when the file cannot be found again. */
+/* Gives a client bound to the handle's session (a reference, released by
+ * fs_handle_unbind) and its FID, re-opening the file first when that
+ * session is gone; holds use_lock for reading until fs_handle_unbind.
+ * template supplies the prefix and open command.  On failure nothing is
+ * held; *transient says whether trying again may help (the re-open got no
+ * answer). */
 int fs_handle_bind(struct fs_handle *h, struct pool *pool, const struct client *template,
-		   const char *path, struct client *cl, uint16_t *fid);
+		   const char *path, struct client *cl, uint16_t *fid, bool *transient);
+void fs_handle_unbind(struct fs_handle *h, struct client *cl);
+
+/* Closes the FID (once, when its session is still usable), after the calls
+ * using it are done; later binds fail with EBADF. */
+int fs_handle_close(struct fs_handle *h, const struct client *template);
 
 /* Remember / forget an flock lock for re-acquisition. */
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);

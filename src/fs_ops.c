@@ -1,12 +1,13 @@
 /* FUSE operations: each one a translation to client.c.  Errors are already
  * -errno from below; nothing here talks SMB.
  *
- * Reconnects: every call takes a live session from the pool.  A call that
- * fails because its connection died is retried on another session when
- * that is safe: queries, reads and writes (same offset) always; unlink,
- * rmdir and mkdir with a check (the wanted state counts as success on a
- * retry); create, rename, links and the like only when the request never
- * left (-ENOTCONN): those fail cleanly instead of being replayed blindly. */
+ * Reconnects: every call takes a live session from the pool and runs as
+ * attempts.  What each attempt's requests became (the connection's ledger:
+ * not sent, answered, lost, unknown) and what kind of operation it is
+ * (pool_op_kind) go to pool_retry_decision, the one place that decides
+ * whether to try again; nothing here guesses from errno values.  An
+ * operation that must not run twice is repeated only as a check
+ * ("replay"): an unlink whose first copy ran finds nothing to remove. */
 #include "fs_ops.h"
 
 #include <errno.h>
@@ -36,70 +37,96 @@ static struct smbfuse *fs_get(void)
 	})
 
 #define STATS_XATTR "user.smbfuse.stats"
-#define MAX_ATTEMPTS 3
 #define NO_ERRNO 1 /* never a negative errno */
 
-enum retry {
-	RETRY_SAFE,   /* idempotent: retry on any transport error */
-	RETRY_UNSENT, /* only if the request never left */
-};
-
-/* A client bound to a live session of the pool. */
+/* A client bound to a live session of the pool (a reference). */
 static int bind_client(struct smbfuse *fs, struct client *cl)
 {
 	*cl = *fs->client;
 	return pool_get(fs->pool, &cl->session);
 }
 
-/* Runs `call` (an expression using `cl`) with retries as described at the
- * top; `ok_errno` on a retry means an earlier attempt did the work. */
-#define FS_CALL(fs, policy, ok_errno, call)                                             \
+/* After an attempt: the retry decision, and the log line a user needs when
+ * the answer is "no" after a lost connection. */
+static enum pool_retry after_attempt(struct smbfuse *fs, struct session *s,
+				     enum pool_op_kind kind, const struct conn_ledger *l,
+				     int attempt, int result)
+{
+	enum pool_retry d = pool_retry_decision(kind, l, attempt);
+	if (l->failed)
+		pool_report(fs->pool, s);
+	if (l->failed && d == POOL_RETRY_NO && result < 0)
+		log_warn("a request got no answer (%s, fate %s); not repeating it: %s",
+			 g_strerror(-result), conn_fate_name(conn_ledger_fate(l)),
+			 conn_ledger_fate(l) == CONN_FATE_UNKNOWN
+				 ? "the server may still carry it out"
+				 : "attempts used up");
+	return d;
+}
+
+/* Runs `call` (an expression using `cl`, and `replay`: true when this
+ * attempt repeats one that may have run) as attempts of an operation of
+ * `kind`.  On a repeat, `ok_verify` means the earlier attempt may have done
+ * the work (unlink's ENOENT: gone is gone), `ok_resume` that it surely did
+ * (mknod's EEXIST after its create was answered). */
+#define FS_CALL(fs, kind, ok_verify, ok_resume, call)                                   \
 	({                                                                              \
 		int fr_;                                                                \
-		struct client fcl_;                                                     \
+		bool replay = false, resumed_ = false;                                  \
 		for (int fa_ = 0;; fa_++) {                                             \
+			struct client fcl_;                                             \
+			struct conn_ledger fl_;                                         \
 			fr_ = bind_client((fs), &fcl_);                                 \
 			if (fr_ < 0)                                                    \
 				break;                                                  \
 			struct client *cl = &fcl_;                                      \
+			conn_ledger_begin(&fl_, (kind) != POOL_OP_READ);                \
 			fr_ = (int)(call);                                              \
-			if (fa_ > 0 && fr_ == (ok_errno)) {                             \
+			conn_ledger_end();                                              \
+			(void)cl;                                                       \
+			if ((replay && fr_ == (ok_verify)) || (resumed_ && fr_ == (ok_resume))) \
 				fr_ = 0;                                                \
+			enum pool_retry fd_ =                                           \
+				after_attempt((fs), fcl_.session, (kind), &fl_, fa_, fr_); \
+			session_unref(fcl_.session);                                    \
+			if (fd_ == POOL_RETRY_NO)                                       \
 				break;                                                  \
-			}                                                               \
-			if (!pool_transport_error(fr_))                                 \
-				break;                                                  \
-			pool_report((fs)->pool, fcl_.session, fr_);                     \
-			if (fa_ + 1 >= MAX_ATTEMPTS ||                                  \
-			    ((policy) == RETRY_UNSENT && fr_ != -ENOTCONN))             \
-				break;                                                  \
+			replay = replay || fd_ == POOL_RETRY_VERIFY || fd_ == POOL_RETRY_RESUME; \
+			resumed_ = resumed_ || fd_ == POOL_RETRY_RESUME;                \
 		}                                                                       \
 		fr_;                                                                    \
 	})
 
 /* The same for an open file: `call` uses `cl` and `fid`, re-opened on a new
- * session if needed.  Reads, writes, truncates, flushes and locks on a
- * fresh session are all safe to repeat (a dead session's locks died with
- * it). */
-#define FH_CALL(fs, h, path, call)                                                      \
+ * session if needed (fs_handle.c). */
+#define FH_CALL(fs, h, path, kind, call)                                                \
 	({                                                                              \
 		int hr_;                                                                \
-		struct client hcl_;                                                     \
-		uint16_t fid;                                                           \
+		bool replay = false;                                                    \
 		for (int ha_ = 0;; ha_++) {                                             \
+			struct client hcl_;                                             \
+			struct conn_ledger hl_;                                         \
+			uint16_t fid;                                                   \
+			bool transient_;                                                \
 			hr_ = fs_handle_bind((h), (fs)->pool, (fs)->client, (path), &hcl_, \
-					    &fid);                                      \
-			if (hr_ < 0 && !(pool_transport_error(hr_) && hr_ != -ETIMEDOUT)) \
+					    &fid, &transient_);                         \
+			if (hr_ < 0) {                                                  \
+				if (transient_ && ha_ + 1 < POOL_MAX_ATTEMPTS)          \
+					continue;                                       \
 				break;                                                  \
-			if (hr_ == 0) {                                                 \
-				struct client *cl = &hcl_;                              \
-				hr_ = (int)(call);                                      \
-				if (!pool_transport_error(hr_))                         \
-					break;                                          \
-				pool_report((fs)->pool, hcl_.session, hr_);             \
 			}                                                               \
-			if (ha_ + 1 >= MAX_ATTEMPTS)                                    \
+			struct client *cl = &hcl_;                                      \
+			conn_ledger_begin(&hl_, (kind) != POOL_OP_READ);                \
+			hr_ = (int)(call);                                              \
+			conn_ledger_end();                                              \
+			(void)cl;                                                       \
+			(void)replay;                                                   \
+			enum pool_retry hd_ =                                           \
+				after_attempt((fs), hcl_.session, (kind), &hl_, ha_, hr_); \
+			fs_handle_unbind((h), &hcl_);                                   \
+			if (hd_ == POOL_RETRY_NO)                                       \
 				break;                                                  \
+			replay = replay || hd_ == POOL_RETRY_VERIFY;                    \
 		}                                                                       \
 		hr_;                                                                    \
 	})
@@ -150,16 +177,29 @@ static char *stats_report(struct smbfuse *fs)
 		g_string_append_printf(out,
 				       "connection.%u.state: %s\nconnection.%u.requests: %llu\n"
 				       "connection.%u.in_flight: %u\n"
-				       "connection.%u.peak_in_flight: %u\n",
+				       "connection.%u.peak_in_flight: %u\n"
+				       "connection.%u.late_answers: %llu\n"
+				       "connection.%u.server_events: %llu\n",
 				       i, cs && conn_alive(cs->conn) ? "up" : "down", i,
 				       (unsigned long long)st.requests, i, st.in_flight, i,
-				       st.peak_in_flight);
+				       st.peak_in_flight, i, (unsigned long long)st.late_answers, i,
+				       (unsigned long long)st.server_events);
+		/* Each session's own negotiated facts (a reconnect may differ). */
+		if (cs)
+			g_string_append_printf(out,
+					       "connection.%u.max_read: %u\n"
+					       "connection.%u.max_write: %u\n"
+					       "connection.%u.signing: %s\n",
+					       i, cs->max_read, i, cs->max_write, i,
+					       cs->signing ? "yes" : "no");
+		session_unref(cs);
 	}
 	/* Bytes of the current connections (those of replaced ones are gone). */
 	g_string_append_printf(out, "reconnects: %u\nbytes_sent: %llu\nbytes_received: %llu\n",
 			       pi.reconnects, (unsigned long long)sent,
 			       (unsigned long long)received);
 	stats_append(&fs->stats, out);
+	session_unref(s);
 	return g_string_free(out, FALSE);
 }
 
@@ -260,7 +300,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->entry_timeout = fs->opts->actimeo;
 	/* Server inode numbers are stable with UNIX extensions; hard links
 	 * then show as links. */
-	cfg->use_ino = pool_any(fs->pool)->unix_ext;
+	cfg->use_ino = fs->unix_ext;
 	cfg->readdir_ino = 0;
 	/* Deliver interrupts (a signal to the waiting process) to the worker,
 	 * so a blocking lock can give up with EINTR. */
@@ -284,7 +324,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
 	int ret = TIMED(STATS_GETATTR,
-			FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_getattr(cl, path, &info)));
+			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info)));
 	if (ret < 0)
 		return ret;
 	fs_stat_from_info(fs, &info, st);
@@ -296,7 +336,7 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 	struct smbfuse *fs = fs_get();
 	char *target = NULL;
 	int ret = TIMED(STATS_READLINK,
-			FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_readlink(cl, path, &target)));
+			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_readlink(cl, path, &target)));
 	if (ret < 0)
 		return ret;
 	g_strlcpy(buf, target, size);
@@ -350,7 +390,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 
 	cc.entries = g_array_new(FALSE, FALSE, sizeof(struct dir_entry));
 	g_array_set_clear_func(cc.entries, dir_entry_clear);
-	int ret = TIMED(STATS_OPENDIR, FS_CALL(cc.fs, RETRY_SAFE, NO_ERRNO,
+	int ret = TIMED(STATS_OPENDIR, FS_CALL(cc.fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO,
 						   list_dir(cl, path, &cc)));
 	if (ret < 0) {
 		g_array_free(cc.entries, TRUE);
@@ -459,21 +499,34 @@ static void handles_rename(struct smbfuse *fs, const char *from, const char *to)
 	g_ptr_array_free(moved_keys, TRUE);
 }
 
+/* Keeps a reference of the session an open ran on (for its handle),
+ * replacing one kept by an earlier attempt. */
+static void ret_session(struct session **keep, struct session *s)
+{
+	session_unref(*keep);
+	*keep = session_ref(s);
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
+	struct client_file_id id;
 	uint16_t fid;
 
-	/* Opening without O_CREAT/O_EXCL/O_TRUNC is idempotent; with O_TRUNC
-	 * a repeat truncates what a half-done first attempt left, same
-	 * result. */
-	int ret = TIMED(STATS_OPEN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
-					    (s = cl->session, client_open(cl, path, flags, &fid))));
-	if (ret < 0)
+	/* Opening without O_TRUNC changes nothing; with it, a repeat truncates
+	 * what a half-done first attempt left, the same result. */
+	enum pool_op_kind kind = (flags & O_TRUNC) ? POOL_OP_REDO : POOL_OP_READ;
+	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
+					    (ret_session(&s, cl->session),
+					     client_open(cl, path, flags, &fid, &id))));
+	if (ret < 0) {
+		session_unref(s);
 		return ret;
-	struct fs_handle *h = fs_handle_new(s, fid, flags);
+	}
+	struct fs_handle *h = fs_handle_new(s, fid, flags, &id);
+	session_unref(s);
 	handles_add(fs, path, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
@@ -483,15 +536,22 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
 	struct session *s = NULL;
+	struct client_file_id id;
 	uint16_t fid;
 
+	/* O_EXCL must not succeed twice; without it the create is an
+	 * open-or-create (and maybe truncate), the same however often. */
+	enum pool_op_kind kind = (fi->flags & O_EXCL) ? POOL_OP_ONCE : POOL_OP_REDO;
 	int ret = TIMED(STATS_CREATE,
-			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
-				(s = cl->session,
-				 client_create(cl, path, fi->flags | O_CREAT, mode, &fid))));
-	if (ret < 0)
+			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
+				(ret_session(&s, cl->session),
+				 client_create(cl, path, fi->flags | O_CREAT, mode, &fid, &id))));
+	if (ret < 0) {
+		session_unref(s);
 		return ret;
-	struct fs_handle *h = fs_handle_new(s, fid, fi->flags);
+	}
+	struct fs_handle *h = fs_handle_new(s, fid, fi->flags, &id);
+	session_unref(s);
 	handles_add(fs, path, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
@@ -503,7 +563,7 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return TIMED(STATS_READ, FH_CALL(fs, handle_of(fi), path,
+	return TIMED(STATS_READ, FH_CALL(fs, handle_of(fi), path, POOL_OP_READ,
 					 client_read(cl, fid, buf, size, (uint64_t)offset)));
 }
 
@@ -513,7 +573,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path,
+	return TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 					  client_write(cl, fid, buf, size, (uint64_t)offset)));
 }
 
@@ -527,7 +587,8 @@ static int fs_flush(const char *path, struct fuse_file_info *fi)
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_FSYNC, FH_CALL(fs, handle_of(fi), path, client_flush(cl, fid)));
+	return TIMED(STATS_FSYNC, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						   client_flush(cl, fid)));
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
@@ -535,16 +596,11 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 
-	/* A handle whose session died has nothing left to close. */
-	if (pool_session_alive(fs->pool, h->session)) {
-		struct client cl = *fs->client;
-		cl.session = h->session;
-		int ret = TIMED(STATS_RELEASE, client_close(&cl, h->fid));
-		if (ret < 0 && !pool_transport_error(ret))
-			log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
-	}
 	handles_remove(fs, path, h);
-	fs_handle_free(h);
+	int ret = TIMED(STATS_RELEASE, fs_handle_close(h, fs->client));
+	if (ret < 0)
+		log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
+	fs_handle_unref(h);
 	return 0;
 }
 
@@ -554,28 +610,46 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path,
+		return TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 						     client_ftruncate(cl, fid, (uint64_t)size)));
-	return TIMED(STATS_TRUNCATE, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
+	return TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 					     client_truncate(cl, path, (uint64_t)size)));
 }
 
 static int fs_unlink(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_UNLINK, FS_CALL(fs, RETRY_SAFE, -ENOENT, client_unlink(cl, path)));
+	return TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO, client_unlink(cl, path)));
 }
 
 static int fs_mkdir(const char *path, mode_t mode)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_MKDIR, FS_CALL(fs, RETRY_SAFE, -EEXIST, client_mkdir(cl, path, mode)));
+	/* A repeat that finds the directory cannot tell whether it is ours
+	 * unless the first attempt was answered: EEXIST then (mkdir as a lock
+	 * must never have two winners). */
+	return TIMED(STATS_MKDIR,
+		     FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_mkdir(cl, path, mode)));
 }
 
 static int fs_rmdir(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_RMDIR, FS_CALL(fs, RETRY_SAFE, -ENOENT, client_rmdir(cl, path)));
+	return TIMED(STATS_RMDIR, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO, client_rmdir(cl, path)));
+}
+
+/* One attempt at a rename.  A replay (the first attempt may have run) that
+ * finds the source gone and the target there takes it as done. */
+static int rename_attempt(struct client *cl, const char *from, const char *to, bool noreplace,
+			  bool replay)
+{
+	int ret = client_rename(cl, from, to, noreplace);
+	if (replay && ret == -ENOENT) {
+		struct smb_file_info info;
+		if (client_getattr(cl, to, &info) == 0)
+			ret = 0;
+	}
+	return ret;
 }
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
@@ -584,11 +658,26 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_RENAME,
-			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
-				client_rename(cl, from, to, flags & RENAME_NOREPLACE)));
+			FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, NO_ERRNO,
+				rename_attempt(cl, from, to, flags & RENAME_NOREPLACE, replay)));
 	if (ret == 0)
 		handles_rename(fs, from, to);
 	return ret;
+}
+
+/* References to the writable open handles of path (the caller unrefs). */
+static GPtrArray *writable_handles(struct smbfuse *fs, const char *path)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)fs_handle_unref);
+	g_mutex_lock(&fs->handles_lock);
+	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
+	for (guint i = 0; list && i < list->len; i++) {
+		struct fs_handle *h = g_ptr_array_index(list, i);
+		if (handle_writable(h)) /* only those have write-attributes access */
+			g_ptr_array_add(out, fs_handle_ref(h));
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	return out;
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
@@ -599,27 +688,27 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	 * be overwritten when a handle that wrote is closed (SMB servers
 	 * update the write time on close unless it was set on the handle). */
 	int ret = 1;
-	if (fi && handle_writable(handle_of(fi)))
-		ret = TIMED(STATS_UTIMENS,
-			    FH_CALL(fs, handle_of(fi), path, client_futimens(cl, fid, tv)));
-	/* handles_lock is held through the calls so that no handle on the
-	 * list can be released (and freed) meanwhile; times are rare. */
-	g_mutex_lock(&fs->handles_lock);
-	GPtrArray *list = fi ? NULL : g_hash_table_lookup(fs->handles, path);
 	bool done = false;
-	for (guint i = 0; list && i < list->len && ret >= 0; i++) {
-		struct fs_handle *h = g_ptr_array_index(list, i);
-		if (!handle_writable(h))
-			continue; /* no write-attributes access on it */
-		ret = TIMED(STATS_UTIMENS, FH_CALL(fs, h, path, client_futimens(cl, fid, tv)));
-		done |= ret == 0;
+	if (fi && handle_writable(handle_of(fi))) {
+		ret = TIMED(STATS_UTIMENS, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						   client_futimens(cl, fid, tv)));
+	} else if (!fi) {
+		/* References, not the registry's lock, keep the handles alive
+		 * across the calls; a handle closed meanwhile answers EBADF. */
+		GPtrArray *hs = writable_handles(fs, path);
+		for (guint i = 0; i < hs->len && ret >= 0; i++) {
+			struct fs_handle *h = g_ptr_array_index(hs, i);
+			ret = TIMED(STATS_UTIMENS, FH_CALL(fs, h, path, POOL_OP_REDO,
+							   client_futimens(cl, fid, tv)));
+			done |= ret == 0;
+		}
+		g_ptr_array_free(hs, TRUE);
 	}
-	g_mutex_unlock(&fs->handles_lock);
 	if (done && ret < 0)
 		ret = 0; /* set through another handle */
 	if (ret != 0) /* no writable open handle, or it failed: by path */
-		ret = TIMED(STATS_UTIMENS,
-			    FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_utimens(cl, path, tv)));
+		ret = TIMED(STATS_UTIMENS, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						   client_utimens(cl, path, tv)));
 	return ret;
 }
 
@@ -628,15 +717,15 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	bool is_dir = false;
 
-	if (!pool_any(fs->pool)->unix_ext) {
+	if (!fs->unix_ext) {
 		struct smb_file_info info;
-		int ret = FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_getattr(cl, path, &info));
+		int ret = FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info));
 		if (ret < 0)
 			return ret;
 		is_dir = info.is_dir;
 	}
 	return TIMED(STATS_CHMOD,
-		     FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chmod(cl, path, mode, is_dir)));
+		     FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO, client_chmod(cl, path, mode, is_dir)));
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -646,34 +735,35 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 	/* Without UNIX extensions every file shows the same owner: giving a
 	 * file the owner it already shows is a no-op (cp -p, tar, rsync -a
 	 * do that), any other owner cannot be stored. */
-	if (!pool_any(fs->pool)->unix_ext) {
+	if (!fs->unix_ext) {
 		uid_t shown_uid = fs->opts->uid_set ? fs->opts->uid : fs->default_uid;
 		gid_t shown_gid = fs->opts->gid_set ? fs->opts->gid : fs->default_gid;
 		if ((uid == (uid_t)-1 || uid == shown_uid) && (gid == (gid_t)-1 || gid == shown_gid))
 			return 0;
 		return -EPERM;
 	}
-	return TIMED(STATS_CHOWN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chown(cl, path, uid, gid)));
+	return TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						  client_chown(cl, path, uid, gid)));
 }
 
 static int fs_symlink(const char *target, const char *path)
 {
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_SYMLINK,
-		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_symlink(cl, target, path)));
+		     FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_symlink(cl, target, path)));
 }
 
 static int fs_link(const char *from, const char *to)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_LINK, FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_link(cl, from, to)));
+	return TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_link(cl, from, to)));
 }
 
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_MKNOD,
-		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_mknod(cl, path, mode, rdev)));
+		     FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_mknod(cl, path, mode, rdev)));
 }
 
 /* A blocking lock is a non-blocking one retried until it is granted or the
@@ -712,7 +802,7 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 		return 0;
 	for (;;) {
 		int one_cmd = cmd == F_SETLKW ? F_SETLK : cmd;
-		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path,
+		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path, POOL_OP_ONCE,
 						handle_lock(h, cl, fid, fi->lock_owner, one_cmd, fl)));
 		if (cmd != F_SETLKW || ret != -EAGAIN)
 			break;
@@ -734,7 +824,7 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 	if (kind == LOCK_UN && !fs_handle_has_locks(h))
 		return 0;
 	for (;;) {
-		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path,
+		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path, POOL_OP_ONCE,
 						client_flock(cl, fid, fi->lock_owner, kind | LOCK_NB)));
 		if ((op & LOCK_NB) || ret != -EAGAIN)
 			break;
@@ -752,7 +842,7 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 static int fs_statfs(const char *path, struct statvfs *st)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_STATFS, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_statfs(cl, st)));
+	return TIMED(STATS_STATFS, FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_statfs(cl, st)));
 }
 
 const struct fuse_operations smbfuse_ops = {

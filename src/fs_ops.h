@@ -19,6 +19,7 @@ struct smbfuse {
 	 * a live one from the pool for each call. */
 	struct client *client;
 	const struct smbfuse_opts *opts;
+	bool unix_ext; /* the pool keeps every session's profile the same */
 	uid_t default_uid;
 	gid_t default_gid;
 	struct stats stats;

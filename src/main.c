@@ -132,6 +132,7 @@ int main(int argc, char *argv[])
 	struct smbfuse_opts opts = { 0 };
 	struct smbfuse fs = { .opts = &opts };
 	struct pool *pool = NULL;
+	struct session *first = NULL;
 	struct fuse *fuse = NULL;
 	char *errmsg = NULL;
 	char mountpoint[PATH_MAX];
@@ -211,7 +212,11 @@ int main(int argc, char *argv[])
 		goto out_destroy;
 	}
 	fs.pool = pool;
-	fs.client = client_new(pool_any(pool), opts.subdir);
+	/* The first session lends its path syntax to the prefix and serves the
+	 * checks below; every later call binds a live session of its own. */
+	first = pool_any(pool);
+	fs.client = client_new(first, opts.subdir);
+	fs.unix_ext = first->unix_ext;
 	fs.client->open_cmd = opts_open_cmd(&opts);
 	fs.default_uid = getuid();
 	fs.default_gid = getgid();
@@ -244,9 +249,11 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	if (opts.foreground)
-		log_info("mounted %s on %s (user %s%s, %u connections)", pool_any(pool)->unc,
-			 mountpoint, pool_any(pool)->user,
-			 pool_any(pool)->unix_ext ? ", UNIX extensions" : "", opts.conns);
+		log_info("mounted %s on %s (user %s%s, %u connections)", first->unc, mountpoint,
+			 first->user, first->unix_ext ? ", UNIX extensions" : "", opts.conns);
+	fs.client->session = NULL;
+	session_unref(first);
+	first = NULL;
 	report(0, "mounted");
 	if (!opts.foreground)
 		detach_stdio();
@@ -263,6 +270,7 @@ out_unmount:
 	fuse_unmount(fuse);
 out_destroy:
 	fuse_destroy(fuse);
+	session_unref(first);
 	client_free(fs.client);
 	pool_free(pool);
 out_free:

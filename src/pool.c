@@ -1,31 +1,40 @@
-/* Session pool: keepalive and reconnect (see pool.h).
+/* Session pool: keepalive, reconnect and the retry decision (see pool.h).
  *
  * Locking: p->lock protects the slots, the counters and `down`.  Nothing
  * that talks to the network runs under it: the keeper drops it around
  * session_open and session_echo.  A slot's session pointer only changes
  * under the lock, from the keeper.
+ *
+ * Ownership: the pool is shared by its owner and the keeper thread (refs);
+ * whoever lets go last frees it, so pool_free can return while the keeper
+ * is still inside a connect to a server that does not answer.
  */
 #include "pool.h"
 
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
 
 #include "log.h"
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 10000
 #define KEEPER_TICK_MS 1000
+#define FREE_WAIT_MS 2000
 
 struct slot {
-	struct session *s;   /* NULL until the first successful open */
+	struct session *s;   /* a reference; NULL until the first successful open */
 	bool lost_logged;    /* the drop of s has been logged */
 	unsigned failures;   /* reconnect attempts failed in a row */
 	gint64 next_attempt; /* monotonic us */
 };
 
 struct pool {
-	struct session_params sp;
+	gint refs;
+	struct session_params sp; /* strings owned (params_copy) */
 	struct pool_config cfg;
+	bool unix_ext;  /* the profile every session must have */
+	char path_sep;
 
 	GMutex lock;
 	GCond changed; /* a slot came back, or stopping */
@@ -35,10 +44,59 @@ struct pool {
 	unsigned reconnects;
 	bool down;     /* no session for longer than reconnect_timeout */
 	bool stopping;
-	GPtrArray *graveyard; /* replaced sessions, freed with the pool */
-	GThread *keeper;
 	bool keeper_done;
 };
+
+/* ---- the pool's own copy of the session parameters ---- */
+
+static void params_copy(struct session_params *dst, const struct session_params *src)
+{
+	*dst = *src;
+	dst->conn.host = g_strdup(src->conn.host);
+	dst->conn.called_name = g_strdup(src->conn.called_name);
+	dst->conn.calling_name = g_strdup(src->conn.calling_name);
+	dst->server = g_strdup(src->server);
+	dst->share = g_strdup(src->share);
+	dst->user = g_strdup(src->user);
+	dst->password = g_strdup(src->password);
+	dst->domain = g_strdup(src->domain);
+}
+
+static void params_clear(struct session_params *p)
+{
+	if (p->password)
+		memset((char *)p->password, 0, strlen(p->password));
+	g_free((char *)p->conn.host);
+	g_free((char *)p->conn.called_name);
+	g_free((char *)p->conn.calling_name);
+	g_free((char *)p->server);
+	g_free((char *)p->share);
+	g_free((char *)p->user);
+	g_free((char *)p->password);
+	g_free((char *)p->domain);
+}
+
+static struct pool *pool_ref(struct pool *p)
+{
+	g_atomic_int_inc(&p->refs);
+	return p;
+}
+
+static void pool_unref(struct pool *p)
+{
+	if (!g_atomic_int_dec_and_test(&p->refs))
+		return;
+	for (unsigned i = 0; i < p->cfg.conns; i++)
+		session_unref(p->slots[i].s);
+	g_free(p->slots);
+	params_clear(&p->sp);
+	g_cond_clear(&p->changed);
+	g_cond_clear(&p->wake);
+	g_mutex_clear(&p->lock);
+	g_free(p);
+}
+
+/* ---- keeper ---- */
 
 static bool slot_live(const struct slot *sl)
 {
@@ -53,8 +111,20 @@ static unsigned backoff_ms(unsigned failures)
 	return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
 }
 
-/* Replaces the dead session of slot i.  Called with the lock held; drops it
- * while connecting. */
+/* A new session must look like the first: the mount's paths and modes were
+ * set up for that one. */
+static int check_profile(const struct pool *p, const struct session *s, char **errmsg)
+{
+	if (s->unix_ext == p->unix_ext && s->path_sep == p->path_sep)
+		return 0;
+	*errmsg = g_strdup_printf("the server now %s the CIFS UNIX extensions; refusing the "
+				  "new session (remount to use it as it is now)",
+				  s->unix_ext ? "offers" : "lacks");
+	return -EPROTO;
+}
+
+/* Replaces the unusable session of slot i.  Called with the lock held;
+ * drops it while connecting. */
 static void reconnect_slot(struct pool *p, unsigned i)
 {
 	struct slot *sl = &p->slots[i];
@@ -69,6 +139,11 @@ static void reconnect_slot(struct pool *p, unsigned i)
 	}
 	g_mutex_unlock(&p->lock);
 	int ret = session_open(&p->sp, &fresh, &errmsg);
+	if (ret == 0 && (ret = check_profile(p, fresh, &errmsg)) < 0) {
+		session_goodbye(fresh);
+		session_unref(fresh);
+		fresh = NULL;
+	}
 	g_mutex_lock(&p->lock);
 
 	if (ret < 0) {
@@ -82,26 +157,30 @@ static void reconnect_slot(struct pool *p, unsigned i)
 		return;
 	}
 	if (p->stopping) {
-		g_ptr_array_add(p->graveyard, fresh);
+		g_mutex_unlock(&p->lock);
+		session_goodbye(fresh);
+		session_unref(fresh);
+		g_mutex_lock(&p->lock);
 		return;
 	}
-	if (sl->s)
-		g_ptr_array_add(p->graveyard, sl->s);
-	bool was_first = sl->s == NULL;
+	struct session *old = sl->s;
 	sl->s = fresh;
 	sl->failures = 0;
 	sl->lost_logged = false;
-	if (!was_first) {
+	if (old) {
 		p->reconnects++;
 		log_info("reconnected connection %u to %s (%u reconnects so far)", i,
 			 p->sp.server, p->reconnects);
 	}
 	p->down = false;
 	g_cond_broadcast(&p->changed);
+	/* Users of the old session still hold their references; it goes when
+	 * the last of them lets go. */
+	session_unref(old);
 }
 
 /* Sends an echo on slot i's connection if it has been idle too long; a
- * missing answer kills the connection (the next round reconnects it). */
+ * missing answer abandons the connection (the next round replaces it). */
 static void keepalive_slot(struct pool *p, unsigned i)
 {
 	struct session *s = p->slots[i].s;
@@ -109,10 +188,12 @@ static void keepalive_slot(struct pool *p, unsigned i)
 
 	if (!p->cfg.echo_interval_s || idle < (gint64)p->cfg.echo_interval_s * G_USEC_PER_SEC)
 		return;
+	session_ref(s);
 	g_mutex_unlock(&p->lock);
 	int ret = session_echo(s, p->sp.conn.request_timeout_ms);
 	if (ret < 0 && ret != -ENOTCONN)
-		conn_kill(s->conn, ret == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET);
+		conn_abandon(s->conn, ret == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET);
+	session_unref(s);
 	g_mutex_lock(&p->lock);
 }
 
@@ -140,8 +221,11 @@ static gpointer keeper_main(gpointer data)
 	p->keeper_done = true;
 	g_cond_broadcast(&p->changed);
 	g_mutex_unlock(&p->lock);
+	pool_unref(p);
 	return NULL;
 }
+
+/* ---- public ---- */
 
 int pool_open(const struct session_params *sp, const struct pool_config *cfg,
 	      struct pool **out, char **errmsg)
@@ -152,26 +236,35 @@ int pool_open(const struct session_params *sp, const struct pool_config *cfg,
 		return ret;
 
 	struct pool *p = g_new0(struct pool, 1);
-	p->sp = *sp;
+	p->refs = 1;
+	params_copy(&p->sp, sp);
 	p->cfg = *cfg;
 	if (p->cfg.conns < 1)
 		p->cfg.conns = 1;
+	p->unix_ext = first->unix_ext;
+	p->path_sep = first->path_sep;
 	g_mutex_init(&p->lock);
 	g_cond_init(&p->changed);
 	g_cond_init(&p->wake);
-	p->graveyard = g_ptr_array_new();
 	p->slots = g_new0(struct slot, p->cfg.conns);
 	p->slots[0].s = first;
 	for (unsigned i = 1; i < p->cfg.conns; i++) {
 		char *err = NULL;
-		if (session_open(sp, &p->slots[i].s, &err) < 0) {
+		struct session *s = NULL;
+		int r = session_open(&p->sp, &s, &err);
+		if (r == 0 && (r = check_profile(p, s, &err)) < 0) {
+			session_unref(s);
+			s = NULL;
+		}
+		if (r < 0) {
 			log_warn("extra connection %u to %s failed: %s; retrying in the background",
 				 i, sp->server, err ? err : "?");
-			p->slots[i].s = NULL;
 			g_free(err);
 		}
+		p->slots[i].s = s;
 	}
-	p->keeper = g_thread_new("smb-keeper", keeper_main, p);
+	GThread *keeper = g_thread_new("smb-keeper", keeper_main, pool_ref(p));
+	g_thread_unref(keeper); /* detached: it lets go of the pool itself */
 	*out = p;
 	return 0;
 }
@@ -180,30 +273,30 @@ void pool_free(struct pool *p)
 {
 	if (!p)
 		return;
-	gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+	gint64 deadline = g_get_monotonic_time() + FREE_WAIT_MS * 1000;
 	g_mutex_lock(&p->lock);
 	p->stopping = true;
 	g_cond_broadcast(&p->wake);
 	g_cond_broadcast(&p->changed);
 	while (!p->keeper_done && g_cond_wait_until(&p->changed, &p->lock, deadline))
 		;
-	bool done = p->keeper_done;
-	g_mutex_unlock(&p->lock);
-	if (!done) {
-		log_debug("keeper still connecting at exit; not waiting for it");
-		return;
-	}
-	g_thread_join(p->keeper);
+	if (!p->keeper_done)
+		log_debug("keeper still connecting at unmount; not waiting for it");
+	/* Goodbyes outside the lock, on references of our own. */
+	GPtrArray *live = g_ptr_array_new();
 	for (unsigned i = 0; i < p->cfg.conns; i++)
-		session_free(p->slots[i].s);
-	for (guint i = 0; i < p->graveyard->len; i++)
-		session_free(g_ptr_array_index(p->graveyard, i));
-	g_ptr_array_free(p->graveyard, TRUE);
-	g_free(p->slots);
-	g_cond_clear(&p->changed);
-	g_cond_clear(&p->wake);
-	g_mutex_clear(&p->lock);
-	g_free(p);
+		if (p->slots[i].s)
+			g_ptr_array_add(live, session_ref(p->slots[i].s));
+	g_mutex_unlock(&p->lock);
+	for (guint i = 0; i < live->len; i++) {
+		struct session *s = g_ptr_array_index(live, i);
+		session_goodbye(s);
+		/* Requests still waiting on it fail now, not at their timeout. */
+		conn_abandon(s->conn, -ESHUTDOWN);
+		session_unref(s);
+	}
+	g_ptr_array_free(live, TRUE);
+	pool_unref(p);
 }
 
 int pool_get(struct pool *p, struct session **out)
@@ -222,7 +315,7 @@ int pool_get(struct pool *p, struct session **out)
 			unsigned i = (p->next + n) % p->cfg.conns;
 			if (slot_live(&p->slots[i])) {
 				p->next = i + 1;
-				*out = p->slots[i].s;
+				*out = session_ref(p->slots[i].s);
 				g_mutex_unlock(&p->lock);
 				return 0;
 			}
@@ -253,31 +346,12 @@ int pool_get(struct pool *p, struct session **out)
 	return ret;
 }
 
-bool pool_transport_error(int err)
+void pool_report(struct pool *p, struct session *s)
 {
-	return err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE || err == -EBADMSG ||
-	       err == -ECONNABORTED || err == -EPROTO || err == -ETIMEDOUT;
-}
-
-void pool_report(struct pool *p, struct session *s, int err)
-{
-	if (!s)
-		return;
-	conn_kill(s->conn, err);
+	(void)s;
 	g_mutex_lock(&p->lock);
 	g_cond_signal(&p->wake);
 	g_mutex_unlock(&p->lock);
-}
-
-bool pool_session_alive(struct pool *p, struct session *s)
-{
-	bool alive = false;
-	g_mutex_lock(&p->lock);
-	for (unsigned i = 0; i < p->cfg.conns; i++)
-		if (p->slots[i].s == s)
-			alive = slot_live(&p->slots[i]);
-	g_mutex_unlock(&p->lock);
-	return alive;
 }
 
 struct session *pool_any(struct pool *p)
@@ -285,9 +359,30 @@ struct session *pool_any(struct pool *p)
 	struct session *s = NULL;
 	g_mutex_lock(&p->lock);
 	for (unsigned i = 0; i < p->cfg.conns && !s; i++)
-		s = p->slots[i].s;
+		if (p->slots[i].s)
+			s = session_ref(p->slots[i].s);
 	g_mutex_unlock(&p->lock);
 	return s;
+}
+
+enum pool_retry pool_retry_decision(enum pool_op_kind kind, const struct conn_ledger *l,
+				    int attempt)
+{
+	/* Every request answered: the result is the server's, not ours to
+	 * second-guess. */
+	if (l->failed == 0 || attempt + 1 >= POOL_MAX_ATTEMPTS)
+		return POOL_RETRY_NO;
+	switch (conn_ledger_fate(l)) {
+	case CONN_FATE_NOT_SENT:
+		return POOL_RETRY_YES;
+	case CONN_FATE_ANSWERED: /* earlier steps ran, a later one never left */
+		return kind == POOL_OP_ONCE ? POOL_RETRY_RESUME : POOL_RETRY_YES;
+	case CONN_FATE_LOST: /* it ran or it did not; it will not run later */
+		return kind == POOL_OP_ONCE ? POOL_RETRY_VERIFY : POOL_RETRY_YES;
+	case CONN_FATE_UNKNOWN: /* a copy may still run, after anything we do now */
+		return kind == POOL_OP_READ ? POOL_RETRY_YES : POOL_RETRY_NO;
+	}
+	return POOL_RETRY_NO;
 }
 
 void pool_get_info(struct pool *p, struct pool_info *info)
@@ -305,7 +400,7 @@ void pool_get_info(struct pool *p, struct pool_info *info)
 struct session *pool_slot(struct pool *p, unsigned i)
 {
 	g_mutex_lock(&p->lock);
-	struct session *s = i < p->cfg.conns ? p->slots[i].s : NULL;
+	struct session *s = i < p->cfg.conns && p->slots[i].s ? session_ref(p->slots[i].s) : NULL;
 	g_mutex_unlock(&p->lock);
 	return s;
 }

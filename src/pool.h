@@ -1,19 +1,23 @@
-/* The sessions of a mount, kept alive.
+/* The sessions of a mount, kept alive, and the one place that decides
+ * whether a failed request may be tried again.
  *
  * A pool holds `conns` sessions, each on its own connection.  A keeper
  * thread watches them: it sends SMB_COM_ECHO on a connection idle for
- * echo_interval, and replaces a dead session (EOF, reset, timeout, missed
- * echo) by a new one with backoff, in the background.  Requests take a live
- * session with pool_get, which waits while every session is being replaced,
- * up to reconnect_timeout (forever with `hard`); after that the server is
- * "down" and pool_get fails at once until a reconnect succeeds.
+ * echo_interval, and replaces a session whose connection is no longer
+ * usable (EOF, reset, timeout, missed echo, bad signature) by a new one
+ * with backoff, in the background.  Requests take a live session with
+ * pool_get, which waits while every session is being replaced, up to
+ * reconnect_timeout (forever with `hard`); after that the server is "down"
+ * and pool_get fails at once until a reconnect succeeds.
  *
- * A replaced session is not freed until the pool is: other threads may
- * still hold it, and everything they do with it fails cleanly because its
- * connection is dead.  Reconnects are rare, so that costs little.
+ * Sessions are reference counted: the pool holds one per slot, pool_get
+ * hands out another; a replaced session is freed when its last user lets
+ * go.  The pool itself is shared by its owner and the keeper thread, so an
+ * unmount never waits for a keeper stuck connecting.
  *
- * This is the one place that reconnects; the callers (fs_ops.c) decide what
- * may be retried.
+ * Every session of a pool has the same profile (UNIX extensions, path
+ * separator) as the first: a reconnect that finds the server changed is
+ * refused (and retried), so facts the mount was set up with stay true.
  */
 #ifndef SMBFUSE_POOL_H
 #define SMBFUSE_POOL_H
@@ -36,28 +40,47 @@ struct pool;
 
 /* Opens every session.  The first must succeed (its error is the mount's
  * error, in *errmsg); the others are retried in the background if they
- * fail.  The params' strings must outlive the pool. */
+ * fail.  The pool keeps its own copy of sp. */
 int pool_open(const struct session_params *sp, const struct pool_config *cfg,
 	      struct pool **out, char **errmsg);
-/* Stops the keeper and frees every session.  A keeper stuck connecting to
- * an unresponsive server is not waited for beyond a moment: the process is
- * exiting and the OS reclaims what it holds. */
+/* Stops the keeper, says goodbye on live sessions and drops the pool's
+ * references.  Never waits more than a moment for the keeper. */
 void pool_free(struct pool *p);
 
-/* A live session, round-robin over the live ones.  -ETIMEDOUT when the
- * server stayed unreachable for reconnect_timeout, -ESHUTDOWN when the
- * pool is being freed. */
+/* A live session (a reference: session_unref it), round-robin over the live
+ * ones.  -ETIMEDOUT when the server stayed unreachable for
+ * reconnect_timeout, -ESHUTDOWN when the pool is being freed. */
 int pool_get(struct pool *p, struct session **s);
-/* Does err say the connection is gone (not the file)?  The errors a
- * request can meet that pool_report should hear about. */
-bool pool_transport_error(int err);
-/* A request on s failed with a transport error: s is dead; wake the keeper. */
-void pool_report(struct pool *p, struct session *s, int err);
-/* Is s still a session of the pool with a live connection? */
-bool pool_session_alive(struct pool *p, struct session *s);
-/* Any session, live or not, for facts that do not change across
- * reconnects (capabilities, path separator, negotiated sizes). */
+/* A request on s failed without an answer: wake the keeper now. */
+void pool_report(struct pool *p, struct session *s);
+/* A session for the profile facts (see above), live or not; a reference. */
 struct session *pool_any(struct pool *p);
+
+/* What an operation does to the server, for the retry decision. */
+enum pool_op_kind {
+	POOL_OP_READ, /* nothing: repeat freely (queries, reads, listings) */
+	POOL_OP_REDO, /* the same however often it runs (a write at an offset,
+			 setting a value, a truncating open): repeat unless an
+			 earlier copy may still run later and undo newer work */
+	POOL_OP_ONCE, /* must not run twice (unlink, rmdir, mkdir, rename,
+			 exclusive create, links): repeat only when the first
+			 attempt surely did not run, or surely finished
+			 running, and then as a check (POOL_RETRY_VERIFY) */
+};
+
+enum pool_retry {
+	POOL_RETRY_NO,
+	POOL_RETRY_YES,
+	POOL_RETRY_VERIFY, /* repeat; an "already done" answer may be ours */
+	POOL_RETRY_RESUME, /* repeat; the first steps surely ran (every request
+			      that left was answered), so "already done" is ours */
+};
+
+#define POOL_MAX_ATTEMPTS 3
+
+/* The decision, from what the attempt's requests became (its ledger). */
+enum pool_retry pool_retry_decision(enum pool_op_kind kind, const struct conn_ledger *l,
+				    int attempt);
 
 struct pool_info {
 	unsigned conns;
@@ -66,7 +89,7 @@ struct pool_info {
 	bool down;
 };
 void pool_get_info(struct pool *p, struct pool_info *info);
-/* Session of slot i (may be dead), for introspection. */
+/* Session of slot i (a reference, may be dead or NULL), for introspection. */
 struct session *pool_slot(struct pool *p, unsigned i);
 
 #endif

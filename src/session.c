@@ -23,6 +23,12 @@
 	(CIFS_UNIX_FCNTL_LOCKS_CAP | CIFS_UNIX_EXTATTR_CAP | CIFS_UNIX_LARGE_READ_CAP | \
 	 CIFS_UNIX_LARGE_WRITE_CAP | CIFS_UNIX_POSIX_PATHNAMES_CAP)
 
+/* MS-CIFS 3.3.5.3: a session setup with VcNumber 0 asks the server to drop
+ * every other connection from this client (Windows does; Samba only with
+ * "reset on zero vc").  That would cut our own pool's other connections and
+ * every other mount from this host, so never 0. */
+#define SESSION_VC_NUMBER 1
+
 static const char native_os[] = "Unix";
 static const char native_lanman[] = "smbfuse " PACKAGE_VERSION;
 
@@ -212,6 +218,7 @@ static int setup_extended(struct session *s, const struct session_params *p,
 		.extended = true,
 		.max_buffer_size = OUR_MAX_BUFFER,
 		.max_mpx_count = s->max_mpx,
+		.vc_number = SESSION_VC_NUMBER,
 		.session_key = neg->session_key,
 		.capabilities = our_caps(s, true),
 		.security_blob = blob->data,
@@ -353,6 +360,7 @@ static int setup_classic(struct session *s, const struct session_params *p,
 		.extended = false,
 		.max_buffer_size = OUR_MAX_BUFFER,
 		.max_mpx_count = s->max_mpx,
+		.vc_number = SESSION_VC_NUMBER,
 		.session_key = neg->session_key,
 		.capabilities = our_caps(s, false),
 		.oem_password = lmresp,
@@ -524,6 +532,7 @@ static void choose_io_sizes(struct session *s, const struct session_params *p)
 int session_open(const struct session_params *p, struct session **out, char **errmsg)
 {
 	struct session *s = g_new0(struct session, 1);
+	s->refs = 1;
 	struct smb_negotiate_rep neg = { 0 };
 	struct smb_reply neg_reply = { 0 };
 	GByteArray *mac_key = g_byte_array_new();
@@ -593,7 +602,7 @@ int session_open(const struct session_params *p, struct session **out, char **er
 	goto out;
 
 out_free:
-	session_free(s);
+	session_unref(s);
 out:
 	if (mac_key->len)
 		memset(mac_key->data, 0, mac_key->len);
@@ -629,27 +638,37 @@ int session_echo(struct session *s, int timeout_ms)
 	return ret < 0 ? ret : call_briefly(s, &w, timeout_ms);
 }
 
-void session_free(struct session *s)
+void session_goodbye(struct session *s)
 {
-	if (!s)
-		return;
 	/* Goodbyes are a courtesy: a server that does not answer at once must
 	 * not hold up an unmount. */
-	if (s->conn && conn_alive(s->conn) && s->uid) {
-		uint8_t buf[128];
-		struct wr w;
-		if (s->tid) {
-			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TREE_DISCONNECT);
-			if (smb_tree_disconnect_encode(&w) == 0)
-				call_briefly(s, &w, 1000);
-		}
-		if (conn_alive(s->conn)) {
-			session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_LOGOFF_ANDX);
-			if (smb_logoff_encode(&w) == 0)
-				call_briefly(s, &w, 1000);
-		}
+	if (!s->conn || !conn_alive(s->conn) || !s->uid)
+		return;
+	uint8_t buf[128];
+	struct wr w;
+	if (s->tid) {
+		session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TREE_DISCONNECT);
+		if (smb_tree_disconnect_encode(&w) == 0)
+			call_briefly(s, &w, 1000);
 	}
-	conn_free(s->conn);
+	if (conn_alive(s->conn)) {
+		session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_LOGOFF_ANDX);
+		if (smb_logoff_encode(&w) == 0)
+			call_briefly(s, &w, 1000);
+	}
+}
+
+struct session *session_ref(struct session *s)
+{
+	g_atomic_int_inc(&s->refs);
+	return s;
+}
+
+void session_unref(struct session *s)
+{
+	if (!s || !g_atomic_int_dec_and_test(&s->refs))
+		return;
+	conn_unref(s->conn);
 	g_free(s->unc);
 	g_free(s->user);
 	g_free(s);

@@ -1,4 +1,5 @@
-/* One authenticated tree connection over one struct conn:
+/* One authenticated tree connection over one struct conn (which it holds a
+ * reference to):
  * NEGOTIATE -> SESSION_SETUP_ANDX (NTLMSSP in SPNEGO, or classic NTLMv2, or
  * anonymous) -> TREE_CONNECT_ANDX, then the CIFS UNIX extensions handshake.
  * Everything later requests need (UID, TID, negotiated sizes and
@@ -32,6 +33,7 @@ struct session_params {
 };
 
 struct session {
+	gint refs;
 	struct conn *conn;
 	uint16_t uid;
 	uint16_t tid;
@@ -46,7 +48,7 @@ struct session {
 	uint16_t unix_major, unix_minor;
 	uint64_t unix_caps; /* the ones we set with SET_CIFS_UNIX_INFO */
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
-	bool no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once */
+	gint no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once (atomic) */
 	uint32_t max_read;  /* per READ_ANDX */
 	uint32_t max_write; /* per WRITE_ANDX */
 	uint16_t max_trans_data; /* MaxDataCount for TRANS2 replies */
@@ -59,9 +61,13 @@ struct session {
 int session_open(const struct session_params *p, struct session **out, char **errmsg);
 /* SMB_COM_ECHO with its own deadline: 0 if the server answered. */
 int session_echo(struct session *s, int timeout_ms);
-/* Tree disconnect and logoff (best effort, 1 s at most each), then closes
- * the connection. */
-void session_free(struct session *s);
+/* Tree disconnect and logoff (best effort, 1 s at most each); the session
+ * stays allocated. */
+void session_goodbye(struct session *s);
+/* Sessions are reference counted: session_open gives one reference; the
+ * last session_unref releases the connection (conn_unref) and frees. */
+struct session *session_ref(struct session *s);
+void session_unref(struct session *s);
 
 /* Starts a request on the session (TID and UID filled). */
 void session_msg_begin(struct session *s, struct wr *w, void *buf, size_t cap,

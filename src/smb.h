@@ -263,6 +263,9 @@ struct smb_trans2_rep {
 	bool started;
 };
 int smb_trans2_rep_add(struct smb_trans2_rep *r, const struct smb_msg *m);
+/* The same for an NT_TRANSACT reply (32-bit counts); totals above
+ * max_total are refused. */
+int smb_nttrans_rep_add(struct smb_trans2_rep *r, const struct smb_msg *m, uint32_t max_total);
 void smb_trans2_rep_clear(struct smb_trans2_rep *r);
 
 /* Decoded file metadata, from any of the query / find levels. */
@@ -483,9 +486,11 @@ struct smb_posix_open_rep {
 	uint16_t oplock;
 	uint16_t fid;
 	uint32_t create_action;
+	bool has_info; /* info holds the file's UNIX_BASIC information */
+	struct smb_file_info info;
 };
 /* Reply data: oplock u16, FID u16, create action u32, reply level u16, pad
- * u16, then the requested info (none). */
+ * u16, then the requested info (UNIX_BASIC, when the server sends it). */
 int smb_parse_posix_open_reply(const uint8_t *data, size_t len, struct smb_posix_open_rep *r);
 /* SMB_POSIX_PATH_UNLINK data: 0 file, 1 directory. */
 long smb_posix_unlink_data(uint8_t *out, size_t cap, bool directory);

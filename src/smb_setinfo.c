@@ -242,7 +242,9 @@ long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_
 	wr_le32(&w, 0); /* no oplock */
 	wr_le32(&w, posix_flags);
 	wr_le64(&w, perms);
-	wr_le16(&w, 0); /* no file information in the reply */
+	/* The file's UNIX_BASIC information in the reply: its identity (the
+	 * unique id) and attributes come with the open. */
+	wr_le16(&w, SMB_QUERY_FILE_UNIX_BASIC);
 	return block_end(&w, 0);
 }
 
@@ -254,5 +256,15 @@ int smb_parse_posix_open_reply(const uint8_t *data, size_t len, struct smb_posix
 	r->oplock = rd_le16(&rd);
 	r->fid = rd_le16(&rd);
 	r->create_action = rd_le32(&rd);
-	return rd.overflow ? -EPROTO : 0;
+	uint16_t level = rd_le16(&rd);
+	rd_skip(&rd, 2); /* padding */
+	r->has_info = false;
+	if (rd.overflow)
+		return -EPROTO;
+	/* Servers that ignore the requested level send less: then there is
+	 * no information, which is not an error. */
+	if (level == SMB_QUERY_FILE_UNIX_BASIC && len > 12 &&
+	    smb_parse_file_unix_basic(data + 12, len - 12, &r->info) == 0)
+		r->has_info = true;
+	return 0;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define TRANS2_REP_WCT 10 /* + SetupCount */
+#define NTTRANS_REP_WCT 18 /* + SetupCount */
 
 /* ---- request and reply framing ---- */
 
@@ -77,15 +78,15 @@ int smb_trans2_encode(struct wr *w, const struct smb_trans2_req *r)
 
 /* Copies one part of a parameter or data block: count bytes at message
  * offset off go to displacement disp of a block of size total. */
-static int place_part(const struct smb_msg *m, uint8_t *block, uint32_t total, uint16_t count,
-		      uint16_t off, uint16_t disp)
+static int place_part(const struct smb_msg *m, uint8_t *block, uint32_t total, uint32_t count,
+		      uint32_t off, uint32_t disp)
 {
 	struct rd r;
 
 	if (!count)
 		return 0;
 	/* Parts lie after ByteCount, never in the header or words. */
-	if (off < m->bytes_off)
+	if (off < m->bytes_off || off > m->len)
 		return -EPROTO;
 	if (disp > total || count > total - disp)
 		return -EPROTO;
@@ -95,50 +96,93 @@ static int place_part(const struct smb_msg *m, uint8_t *block, uint32_t total, u
 	return r.overflow ? -EPROTO : 0;
 }
 
+/* The counts of one part of a transaction reply, whatever its layout. */
+struct trans_part {
+	uint32_t total_param, total_data;
+	uint32_t param_count, param_off, param_disp;
+	uint32_t data_count, data_off, data_disp;
+};
+
+/* Adds one part to r: 1 when the reply is complete, 0 when more parts are
+ * due, -EPROTO when the part does not fit. */
+static int add_part(struct smb_trans2_rep *r, const struct smb_msg *m,
+		    const struct trans_part *p)
+{
+	/* The totals may shrink in later parts, never grow. */
+	if (r->started && (p->total_param > r->total_param || p->total_data > r->total_data))
+		return -EPROTO;
+	if (!r->started) {
+		/* +1: never a zero-size allocation, so the blocks are never NULL */
+		r->params = g_malloc0((size_t)p->total_param + 1);
+		r->data = g_malloc0((size_t)p->total_data + 1);
+		r->started = true;
+	}
+	r->total_param = p->total_param;
+	r->total_data = p->total_data;
+
+	if (place_part(m, r->params, r->total_param, p->param_count, p->param_off,
+		       p->param_disp) ||
+	    place_part(m, r->data, r->total_data, p->data_count, p->data_off, p->data_disp))
+		return -EPROTO;
+	/* Parts are counted, not tracked byte by byte: a server that sends
+	 * overlapping parts gets zeros where it left holes, never an
+	 * out-of-bounds access. */
+	if (p->param_count > r->total_param - r->got_param ||
+	    p->data_count > r->total_data - r->got_data)
+		return -EPROTO;
+	r->got_param += p->param_count;
+	r->got_data += p->data_count;
+	return r->got_param == r->total_param && r->got_data == r->total_data;
+}
+
 int smb_trans2_rep_add(struct smb_trans2_rep *r, const struct smb_msg *m)
 {
 	struct rd rd;
+	struct trans_part p;
 
 	/* 2.2.4.46.2 */
 	if (m->wct < TRANS2_REP_WCT)
 		return -EPROTO;
 	smb_msg_words(m, &rd);
-	uint16_t total_param = rd_le16(&rd);
-	uint16_t total_data = rd_le16(&rd);
+	p.total_param = rd_le16(&rd);
+	p.total_data = rd_le16(&rd);
 	rd_skip(&rd, 2); /* Reserved1 */
-	uint16_t param_count = rd_le16(&rd);
-	uint16_t param_off = rd_le16(&rd);
-	uint16_t param_disp = rd_le16(&rd);
-	uint16_t data_count = rd_le16(&rd);
-	uint16_t data_off = rd_le16(&rd);
-	uint16_t data_disp = rd_le16(&rd);
+	p.param_count = rd_le16(&rd);
+	p.param_off = rd_le16(&rd);
+	p.param_disp = rd_le16(&rd);
+	p.data_count = rd_le16(&rd);
+	p.data_off = rd_le16(&rd);
+	p.data_disp = rd_le16(&rd);
 	uint8_t setup_count = rd_u8(&rd);
 	if (rd.overflow || m->wct < TRANS2_REP_WCT + setup_count)
 		return -EPROTO;
+	return add_part(r, m, &p);
+}
 
-	/* The totals may shrink in later parts, never grow. */
-	if (r->started && (total_param > r->total_param || total_data > r->total_data))
-		return -EPROTO;
-	if (!r->started) {
-		/* +1: never a zero-size allocation, so the blocks are never NULL */
-		r->params = g_malloc0((size_t)total_param + 1);
-		r->data = g_malloc0((size_t)total_data + 1);
-		r->started = true;
-	}
-	r->total_param = total_param;
-	r->total_data = total_data;
+int smb_nttrans_rep_add(struct smb_trans2_rep *r, const struct smb_msg *m, uint32_t max_total)
+{
+	struct rd rd;
+	struct trans_part p;
 
-	if (place_part(m, r->params, r->total_param, param_count, param_off, param_disp) ||
-	    place_part(m, r->data, r->total_data, data_count, data_off, data_disp))
+	/* MS-CIFS 2.2.4.62.2: Reserved1[3], then 32-bit counts. */
+	if (m->wct < NTTRANS_REP_WCT)
 		return -EPROTO;
-	/* Parts are counted, not tracked byte by byte: a server that sends
-	 * overlapping parts gets zeros where it left holes, never an
-	 * out-of-bounds access. */
-	r->got_param += param_count;
-	r->got_data += data_count;
-	if (r->got_param > r->total_param || r->got_data > r->total_data)
+	smb_msg_words(m, &rd);
+	rd_skip(&rd, 3);
+	p.total_param = rd_le32(&rd);
+	p.total_data = rd_le32(&rd);
+	p.param_count = rd_le32(&rd);
+	p.param_off = rd_le32(&rd);
+	p.param_disp = rd_le32(&rd);
+	p.data_count = rd_le32(&rd);
+	p.data_off = rd_le32(&rd);
+	p.data_disp = rd_le32(&rd);
+	uint8_t setup_count = rd_u8(&rd);
+	if (rd.overflow || m->wct < NTTRANS_REP_WCT + setup_count)
 		return -EPROTO;
-	return r->got_param == r->total_param && r->got_data == r->total_data;
+	if (p.total_param > max_total || p.total_data > max_total)
+		return -EPROTO;
+	return add_part(r, m, &p);
 }
 
 void smb_trans2_rep_clear(struct smb_trans2_rep *r)

@@ -115,6 +115,12 @@ int fuzz_smb_reply(const uint8_t *data, size_t len)
 		smb_trans2_rep_clear(&t2);
 		break;
 	}
+	case SMB_COM_NT_TRANSACT: {
+		struct smb_trans2_rep nt = { 0 };
+		smb_nttrans_rep_add(&nt, &m, 1u << 20);
+		smb_trans2_rep_clear(&nt);
+		break;
+	}
 	default:
 		break;
 	}

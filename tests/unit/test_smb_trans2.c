@@ -926,10 +926,95 @@ static void test_fs_info(void)
 	CHECK_INT(smb_parse_cifs_unix_info(d, 11, &major, &minor, &caps), -EPROTO);
 }
 
+
+/* An NT_TRANSACT reply part (MS-CIFS 2.2.4.62.2): 18 words of 32-bit counts
+ * after three reserved bytes; parameters right after ByteCount's pad,
+ * data 4-aligned after them. */
+static uint8_t *nttrans_part(uint32_t total_param, uint32_t total_data, const uint8_t *params,
+			     uint32_t pc, uint32_t pd, const uint8_t *data, uint32_t dc,
+			     uint32_t dd, size_t *len)
+{
+	struct smb_hdr h = { .command = SMB_COM_NT_TRANSACT, .flags = SMB_FLAGS_REPLY,
+			     .flags2 = SMB_FLAGS2_UNICODE | SMB_FLAGS2_NT_STATUS };
+	size_t bytes_off = SMB_HDR_LEN + 1 + 2 * 18 + 2;
+	size_t poff = bytes_off + 1;
+	size_t doff = (poff + pc + 3) & ~(size_t)3;
+	size_t n = doff + dc;
+	uint8_t *buf = g_malloc0(n);
+	struct wr w;
+
+	wr_init(&w, buf, n);
+	smb_hdr_encode(&w, &h);
+	wr_u8(&w, 18);
+	wr_zero(&w, 3);
+	wr_le32(&w, total_param);
+	wr_le32(&w, total_data);
+	wr_le32(&w, pc);
+	wr_le32(&w, (uint32_t)poff);
+	wr_le32(&w, pd);
+	wr_le32(&w, dc);
+	wr_le32(&w, (uint32_t)doff);
+	wr_le32(&w, dd);
+	wr_u8(&w, 0); /* SetupCount */
+	wr_le16(&w, (uint16_t)(n - bytes_off));
+	wr_u8(&w, 0);
+	wr_bytes(&w, params, pc);
+	wr_zero(&w, doff - poff - pc);
+	wr_bytes(&w, data, dc);
+	if (w.overflow || wr_len(&w) != n)
+		abort();
+	*len = n;
+	return buf;
+}
+
+static int nttrans_add(struct smb_trans2_rep *r, uint8_t *msg, size_t len, uint32_t max)
+{
+	struct smb_msg m;
+	int rc = smb_msg_parse(msg, len, &m);
+	if (rc == 0)
+		rc = smb_nttrans_rep_add(r, &m, max);
+	g_free(msg);
+	return rc;
+}
+
+static void test_nttrans_reassembly(void)
+{
+	struct smb_trans2_rep r = { 0 };
+	uint8_t params[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, data[300];
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	/* Two parts: parameters and the first 100 data bytes, then the rest. */
+	uint8_t *m1 = nttrans_part(8, 300, params, 8, 0, data, 100, 0, &len);
+	CHECK_INT(nttrans_add(&r, m1, len, 4096), 0);
+	uint8_t *m2 = nttrans_part(8, 300, NULL, 0, 0, data + 100, 200, 100, &len);
+	CHECK_INT(nttrans_add(&r, m2, len, 4096), 1);
+	CHECK_INT(r.total_param, 8);
+	CHECK_INT(r.total_data, 300);
+	CHECK_MEM(r.params, params, 8);
+	CHECK_MEM(r.data, data, 300);
+	smb_trans2_rep_clear(&r);
+
+	/* Totals above the caller's bound, and 32-bit displacements that
+	 * would wrap, are refused. */
+	uint8_t *m3 = nttrans_part(8, 0x20000000u, params, 8, 0, NULL, 0, 0, &len);
+	CHECK_INT(nttrans_add(&r, m3, len, 4096), -EPROTO);
+	smb_trans2_rep_clear(&r);
+	uint8_t *m4 = nttrans_part(8, 300, NULL, 0, 0, data, 100, 0xFFFFFFF0u, &len);
+	CHECK_INT(nttrans_add(&r, m4, len, 4096), -EPROTO);
+	smb_trans2_rep_clear(&r);
+	/* A part with more than the total still to come */
+	uint8_t *m5 = nttrans_part(8, 50, params, 8, 0, data, 100, 0, &len);
+	CHECK_INT(nttrans_add(&r, m5, len, 4096), -EPROTO);
+	smb_trans2_rep_clear(&r);
+}
+
 int main(void)
 {
 	test_trans2_encode();
 	test_trans2_reassembly();
+	test_nttrans_reassembly();
 	test_params();
 	test_find_close2();
 	test_file_info();

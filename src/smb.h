@@ -499,4 +499,46 @@ long smb_posix_unlink_data(uint8_t *out, size_t cap, bool directory);
 
 int smb_echo_encode(struct wr *w, uint16_t count, const void *data, uint16_t len);
 
+
+/* ---- change notification and oplock breaks (smb_notify.c) ---- */
+
+#define NT_TRANSACT_NOTIFY_CHANGE 0x0004
+/* CompletionFilter (MS-CIFS 2.2.7.4.1) */
+#define FILE_NOTIFY_CHANGE_FILE_NAME 0x001
+#define FILE_NOTIFY_CHANGE_DIR_NAME 0x002
+#define FILE_NOTIFY_CHANGE_ATTRIBUTES 0x004
+#define FILE_NOTIFY_CHANGE_SIZE 0x008
+#define FILE_NOTIFY_CHANGE_LAST_WRITE 0x010
+#define FILE_NOTIFY_CHANGE_CREATION 0x040
+#define FILE_NOTIFY_CHANGE_SECURITY 0x100
+/* FILE_NOTIFY_INFORMATION Action (2.2.7.4.2) */
+#define FILE_ACTION_ADDED 1
+#define FILE_ACTION_REMOVED 2
+#define FILE_ACTION_MODIFIED 3
+#define FILE_ACTION_RENAMED_OLD_NAME 4
+#define FILE_ACTION_RENAMED_NEW_NAME 5
+/* Oplock levels in NT_CREATE_ANDX replies (2.2.4.64.2) and breaks */
+#define OPLOCK_NONE 0
+#define OPLOCK_EXCLUSIVE 1
+#define OPLOCK_BATCH 2
+#define OPLOCK_LEVEL_II 3
+/* NewOpLockLevel of a break: 0 none, 1 level II */
+#define OPLOCK_BREAK_TO_NONE 0
+#define OPLOCK_BREAK_TO_LEVEL_II 1
+
+/* NT_TRANSACT_NOTIFY_CHANGE on a directory FID; the changes arrive as the
+ * reply's parameters, at most max_param bytes. */
+int smb_notify_change_encode(struct wr *w, uint16_t fid, uint32_t filter, bool watch_tree,
+			     uint32_t max_param);
+/* Walks FILE_NOTIFY_INFORMATION entries: cb(ctx, action, name relative to
+ * the watched directory).  A non-zero cb result stops the walk and is
+ * returned; -EPROTO for a malformed list. */
+typedef int (*smb_notify_cb)(void *ctx, uint32_t action, const char *name);
+int smb_notify_parse(const uint8_t *params, size_t len, bool unicode, smb_notify_cb cb,
+		     void *ctx);
+/* An oplock break from the server: the FID and the level it breaks to. */
+int smb_oplock_break_decode(const struct smb_msg *m, uint16_t *fid, uint8_t *new_level);
+/* Our acknowledgement (no answer comes back). */
+int smb_oplock_ack_encode(struct wr *w, uint16_t fid, uint8_t new_level);
+
 #endif

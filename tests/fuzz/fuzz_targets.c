@@ -23,6 +23,14 @@ static void find_levels(const uint8_t *data, size_t len, uint16_t count)
 	}
 }
 
+static int ignore_notify(void *ctx, uint32_t action, const char *name)
+{
+	(void)ctx;
+	(void)action;
+	(void)name;
+	return 0;
+}
+
 int fuzz_trans2_data(const uint8_t *data, size_t len)
 {
 	struct smb_file_info fi;
@@ -52,6 +60,8 @@ int fuzz_trans2_data(const uint8_t *data, size_t len)
 	smb_find_next_rep_params(data, len, &fr);
 	find_levels(data, len, len > 0 ? data[0] : 0);
 	find_levels(data, len, 0xFFFF);
+	for (int unicode = 0; unicode < 2; unicode++)
+		smb_notify_parse(data, len, unicode, ignore_notify, NULL);
 	return 0;
 }
 
@@ -117,8 +127,15 @@ int fuzz_smb_reply(const uint8_t *data, size_t len)
 	}
 	case SMB_COM_NT_TRANSACT: {
 		struct smb_trans2_rep nt = { 0 };
-		smb_nttrans_rep_add(&nt, &m, 1u << 20);
+		if (smb_nttrans_rep_add(&nt, &m, 1u << 20) == 1)
+			fuzz_trans2_data(nt.params, nt.total_param);
 		smb_trans2_rep_clear(&nt);
+		break;
+	}
+	case SMB_COM_LOCKING_ANDX: {
+		uint16_t fid;
+		uint8_t level;
+		smb_oplock_break_decode(&m, &fid, &level);
 		break;
 	}
 	default:

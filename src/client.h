@@ -24,6 +24,7 @@ struct client {
 	struct session *session;
 	char *prefix; /* SMB path of the mounted subdirectory: "" or "\\sub\\dir" */
 	enum open_cmd open_cmd;
+	bool want_oplock; /* ask for a batch oplock on opens (MS-CIFS 3.2.4.5) */
 };
 
 struct client *client_new(struct session *s, const char *subdir);
@@ -45,21 +46,26 @@ int client_readlink(struct client *c, const char *path, char **target);
 
 /* ---- client_io.c ---- */
 
-/* What tells one file from another when it is opened again by name: the
- * server's unique id (UNIX extensions: the inode) or, without them, the NT
- * creation time.  0 is "not known". */
-struct client_file_id {
+/* What an open's reply says about the file.  unique_id (UNIX extensions:
+ * the inode) or, without them, create_time tell one file from another when
+ * it is opened again by name; write_time and size tell whether its data
+ * changed since it was last cached; oplock is the level granted (OPLOCK_*).
+ * 0 is "not known". */
+struct client_open_info {
 	uint64_t unique_id;
 	uint64_t create_time;
+	uint64_t write_time; /* NT time */
+	uint64_t size;
+	uint8_t oplock;
 };
 /* flags: open(2) flags (O_CREAT, O_EXCL, O_TRUNC honoured).  id (may be
- * NULL) gets what the open reply says about the file's identity. */
+ * NULL) gets what the open reply says about the file. */
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
-		struct client_file_id *id);
+		struct client_open_info *id);
 /* open(2) with flags and, with O_CREAT, mode: one SMB_POSIX_PATH_OPEN with
  * the UNIX extensions, else NT_CREATE_ANDX / OPEN_ANDX (then the mode). */
 int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		  struct client_file_id *id);
+		  struct client_open_info *id);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once; returns bytes read (short only at end of file) or

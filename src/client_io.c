@@ -62,12 +62,16 @@ static uint32_t nt_access(int flags)
  * semantics need (another process may unlink or rename an open file). */
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		     uint32_t disposition, uint32_t options, uint16_t *fid,
-		     struct client_file_id *id)
+		     struct client_open_info *id)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
 	struct smb_reply reply = { 0 };
 	struct smb_nt_create_req req = {
+		/* Only plain file opens ask for an oplock: the rename and
+		 * delete helpers open for a moment and must not be broken. */
+		.flags = c->want_oplock && id ? NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH
+					      : 0,
 		.desired_access = access,
 		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
 		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
@@ -91,8 +95,12 @@ int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		goto out;
 	}
 	*fid = rep.fid;
-	if (id)
+	if (id) {
 		id->create_time = rep.create_time;
+		id->write_time = rep.write_time;
+		id->size = rep.end_of_file;
+		id->oplock = rep.oplock_level;
+	}
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
@@ -153,14 +161,15 @@ static uint32_t posix_flags(int flags)
  * taken literally (NT_CREATE_ANDX refuses '*', '?', '<', '>', '|' and '"'
  * even with POSIX pathnames).  -EOPNOTSUPP if the server lacks it. */
 static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
-		      uint16_t *fid, struct client_file_id *id)
+		      uint16_t *fid, struct client_open_info *id)
 {
 	uint8_t params[PATH_MSG], data[32];
 	struct smb_reply reply = { 0 };
 	struct smb_posix_open_rep rep;
 	long plen = smb_spathinfo_params(params, sizeof(params), SMB_POSIX_PATH_OPEN, smb_path,
 					 true);
-	long dlen = smb_posix_open_data(data, sizeof(data), pflags, mode & 07777);
+	long dlen = smb_posix_open_data(data, sizeof(data), pflags, mode & 07777,
+					c->want_oplock && id);
 
 	if (plen < 0 || dlen < 0)
 		return plen == -EMSGSIZE ? -ENAMETOOLONG : -EINVAL;
@@ -172,8 +181,14 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 			ret = -EIO;
 		} else {
 			*fid = rep.fid;
-			if (id && rep.has_info)
-				id->unique_id = rep.info.unique_id;
+			if (id) {
+				id->oplock = (uint8_t)rep.oplock;
+				if (rep.has_info) {
+					id->unique_id = rep.info.unique_id;
+					id->write_time = rep.info.write_time;
+					id->size = rep.info.end_of_file;
+				}
+			}
 		}
 	}
 	smb_reply_clear(&reply);
@@ -183,7 +198,7 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 /* Opens path; *mode_set tells whether the open itself applied `mode`
  * (a POSIX open does, the Windows-style ones do not). */
 static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		     struct client_file_id *id, bool *mode_set)
+		     struct client_open_info *id, bool *mode_set)
 {
 	char *smb_path = client_smb_path(c, path);
 	int ret;
@@ -215,14 +230,14 @@ out:
 }
 
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
-		struct client_file_id *id)
+		struct client_open_info *id)
 {
 	bool mode_set;
 	return open_path(c, path, flags & ~O_CREAT, 0, fid, id, &mode_set);
 }
 
 int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		  struct client_file_id *id)
+		  struct client_open_info *id)
 {
 	bool mode_set;
 	int ret = open_path(c, path, flags, mode, fid, id, &mode_set);

@@ -21,6 +21,6 @@ int client_simple_call(struct client *c, struct wr *w);
 /* NT_CREATE_ANDX with explicit access, disposition and options. */
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		     uint32_t disposition, uint32_t options, uint16_t *fid,
-		     struct client_file_id *id);
+		     struct client_open_info *id);
 
 #endif

@@ -438,13 +438,32 @@ static void die_locked(struct conn *c, int err, enum conn_fate fate)
  * still on their way complete their requests, and the server's EOF tells
  * us it has read everything we sent (MS-CIFS has no way to cancel a
  * request that may be running; TCP's ordering is what we have). */
+static gboolean fail_long_lived(gpointer key, gpointer value, gpointer user)
+{
+	struct fail_args *fa = user;
+	struct conn_req *req = value;
+	if (!req->long_lived)
+		return FALSE;
+	req->err = fa->err;
+	req->fate = CONN_FATE_UNKNOWN; /* nobody waits for a watch's fate */
+	complete_locked(fa->c, req);
+	return TRUE;
+}
+
 static void abandon_locked(struct conn *c, int err)
 {
 	if (c->abandoned)
 		return;
+	if (err == -ESHUTDOWN) { /* unmounting: nobody waits for answers */
+		die_locked(c, err, CONN_FATE_UNKNOWN);
+		return;
+	}
 	c->abandoned = true;
 	c->dead_err = err;
 	c->drain_until = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+	/* Watches (NOTIFY_CHANGE) have no answer worth draining for. */
+	struct fail_args fa = { .c = c, .err = err };
+	g_hash_table_foreach_remove(c->pending, fail_long_lived, &fa);
 	g_cond_broadcast(&c->credit_cond);
 	shutdown(c->fd, SHUT_WR);
 	if (c->established)
@@ -490,8 +509,12 @@ static void event_main(gpointer data, gpointer user)
 	struct event *ev = data;
 	struct smb_msg msg;
 
-	if (smb_msg_parse(ev->frame, ev->len, &msg) == 0 && c->event_fn)
-		c->event_fn(c->event_arg, &msg);
+	g_mutex_lock(&c->lock);
+	conn_event_fn fn = c->event_fn;
+	void *arg = c->event_arg;
+	g_mutex_unlock(&c->lock);
+	if (smb_msg_parse(ev->frame, ev->len, &msg) == 0 && fn)
+		fn(arg, c, &msg);
 	else
 		log_debug("ignoring request 0x%02x from server %s",
 			  ev->len > 4 ? ev->frame[4] : 0, c->peer);
@@ -893,6 +916,41 @@ out_not_sent:
 	g_cond_clear(&req->cond);
 	g_free(req);
 	return NULL;
+}
+
+int conn_send_oneway(struct conn *c, struct wr *w)
+{
+	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN)
+		return -EMSGSIZE;
+	size_t smb_len = w->pos - NETBIOS_HDR_LEN;
+	uint8_t *smb = w->data + NETBIOS_HDR_LEN;
+
+	g_mutex_lock(&c->lock);
+	if (c->abandoned) {
+		g_mutex_unlock(&c->lock);
+		return -ENOTCONN;
+	}
+	/* A MID that no waiter owns: nothing comes back for it. */
+	uint16_t mid = next_mid_locked(c);
+	c->stats.requests++;
+	c->stats.bytes_sent += w->pos;
+	g_mutex_unlock(&c->lock);
+
+	netbios_encode_header(w->data, NB_SESSION_MESSAGE, (uint32_t)smb_len);
+	smb[30] = (uint8_t)mid;
+	smb[31] = (uint8_t)(mid >> 8);
+	g_mutex_lock(&c->send_lock);
+	if (c->signing) {
+		/* A request without a response takes one sequence number, not
+		 * two (MS-CIFS 3.2.4.1.1). */
+		signing_sign(c->sign_key, c->sign_key_len, smb, smb_len, c->seq);
+		c->seq += 1;
+	}
+	int ret = write_full(c->fd, w->data, w->pos);
+	g_mutex_unlock(&c->send_lock);
+	if (ret < 0)
+		conn_die(c, ret, CONN_FATE_UNKNOWN);
+	return ret;
 }
 
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)

@@ -105,9 +105,9 @@ void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg);
  * sequence number is `seq` (MS-CIFS 3.2.4.1.1). */
 void conn_start_signing(struct conn *c, const uint8_t *key, size_t key_len, uint32_t seq);
 
-/* Server-initiated messages: fn(arg, msg) runs on the event thread with the
- * parsed message (valid during the call). */
-typedef void (*conn_event_fn)(void *arg, const struct smb_msg *msg);
+/* Server-initiated messages: fn(arg, c, msg) runs on the event thread with
+ * the parsed message (valid during the call). */
+typedef void (*conn_event_fn)(void *arg, struct conn *c, const struct smb_msg *msg);
 void conn_set_event_handler(struct conn *c, conn_event_fn fn, void *arg);
 
 /* A reply: the whole SMB message (g_malloc), parsed, and for TRANS2 and
@@ -133,9 +133,13 @@ struct conn_req;
  * overflow, connection not usable, send failure). */
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err);
 /* The same for a request that may wait for its answer indefinitely
- * (NT_TRANSACT_NOTIFY_CHANGE): no reply timeout, and it does not make the
- * connection look busy to the keepalive. */
+ * (NT_TRANSACT_NOTIFY_CHANGE): no reply timeout, it does not make the
+ * connection look busy to the keepalive, and it fails at once when the
+ * connection is abandoned. */
 struct conn_req *conn_submit_long(struct conn *c, struct wr *w, int *err);
+/* Sends a message the server does not answer (an oplock break
+ * acknowledgement, MS-CIFS 3.3.5.30): no credit, no waiter. */
+int conn_send_oneway(struct conn *c, struct wr *w);
 /* Waits for the reply and frees the request.  Returns 0 with *reply filled
  * (caller clears it) even for an error status: the caller decides; or
  * -errno when no answer came (the fate is in the thread's ledger).  TRANS2

@@ -10,7 +10,7 @@
 #include "log.h"
 
 struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
-				const struct client_file_id *id)
+				const struct client_open_info *id)
 {
 	struct fs_handle *h = g_new0(struct fs_handle, 1);
 	h->refs = 1;
@@ -18,8 +18,10 @@ struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
 	g_rw_lock_init(&h->use_lock);
 	h->session = session_ref(s);
 	h->fid = fid;
-	if (id)
+	if (id) {
 		h->id = *id;
+		h->oplock = id->oplock;
+	}
 	h->reopen_flags = open_flags & ~(O_CREAT | O_EXCL | O_TRUNC);
 	g_mutex_init(&h->lock_mutex);
 	h->ranges = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
@@ -65,7 +67,7 @@ static int reacquire_locks(struct fs_handle *h, struct client *cl, const char *p
 }
 
 /* Does the file just opened by name differ from the one the handle had? */
-static bool replaced(const struct client_file_id *was, const struct client_file_id *now)
+static bool replaced(const struct client_open_info *was, const struct client_open_info *now)
 {
 	if (was->unique_id && now->unique_id)
 		return was->unique_id != now->unique_id;
@@ -79,7 +81,7 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 		  const char *path, bool *transient)
 {
 	struct session *s;
-	struct client_file_id id;
+	struct client_open_info id;
 	struct conn_ledger ledger;
 	uint16_t fid;
 
@@ -115,6 +117,7 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	session_unref(h->session);
 	h->session = session_ref(s);
 	h->fid = fid;
+	h->oplock = id.oplock;
 	if (reacquire_locks(h, &cl, path) < 0) {
 		h->broken = -EIO;
 		ret = -EIO;

@@ -30,8 +30,9 @@ struct fs_handle {
 	GRWLock use_lock;        /* read: a call is using the FID; write: closing */
 	struct session *session; /* a reference: the FID's session */
 	uint16_t fid;
-	struct client_file_id id;
+	struct client_open_info id;
 	int reopen_flags; /* open flags less O_CREAT, O_EXCL, O_TRUNC */
+	uint8_t oplock;   /* level held (OPLOCK_*), under lock */
 	int broken;       /* 0, or the -errno every later use gets */
 	bool closed;
 	/* Byte-range locks held on the server, for POSIX emulation and for
@@ -49,7 +50,7 @@ struct fs_flock {
 
 /* A handle for fid on s (the handle takes its own reference of s). */
 struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
-				const struct client_file_id *id);
+				const struct client_open_info *id);
 struct fs_handle *fs_handle_ref(struct fs_handle *h);
 void fs_handle_unref(struct fs_handle *h);
 

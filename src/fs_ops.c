@@ -27,6 +27,21 @@ static struct smbfuse *fs_get(void)
 	return fuse_get_context()->private_data;
 }
 
+/* Evaluates a call that changes the server, then forgets what the caches
+ * knew about path (whether the call worked or not: it may have, in part). */
+#define FORGET(fs, path, call)                                                          \
+	({                                                                              \
+		int fg_ = (call);                                                       \
+		cache_invalidate((fs)->cache, (path));                                  \
+		fg_;                                                                    \
+	})
+#define FORGET_FILE(fs, path, call)                                                     \
+	({                                                                              \
+		int fg_ = (call);                                                       \
+		cache_invalidate_file((fs)->cache, (path));                             \
+		fg_;                                                                    \
+	})
+
 /* Runs a client call and records its latency and result (stats.c). */
 #define TIMED(op, call)                                                                 \
 	({                                                                              \
@@ -198,6 +213,31 @@ static char *stats_report(struct smbfuse *fs)
 	g_string_append_printf(out, "reconnects: %u\nbytes_sent: %llu\nbytes_received: %llu\n",
 			       pi.reconnects, (unsigned long long)sent,
 			       (unsigned long long)received);
+	struct cache_stats cs;
+	struct notify_stats ns;
+	cache_get_stats(fs->cache, &cs);
+	notify_get_stats(fs->notify, &ns);
+	g_string_append_printf(
+		out,
+		"cache_mode: %s\ncache_coherence: %s\ncache_ttl_ms: %d\n"
+		"cache.attr_hits: %llu\ncache.attr_misses: %llu\ncache.negative_hits: %llu\n"
+		"cache.dir_hits: %llu\ncache.dir_misses: %llu\ncache.invalidations: %llu\n"
+		"cache.invalidate_all: %llu\ncache.kept_file_data: %d\n"
+		"notify.active: %s\nnotify.notifications: %llu\nnotify.changes: %llu\n"
+		"notify.overflows: %llu\nnotify.arms: %llu\noplock_breaks: %d\n",
+		fs->cache_mode == CACHE_NONE	? "none"
+		: fs->cache_mode == CACHE_LOOSE ? "loose"
+						: "strict",
+		ns.active ? "change notify and oplocks"
+			  : (ns.why_inactive ? ns.why_inactive : "ttl (actimeo)"),
+		cache_ttl_ms(fs->cache), (unsigned long long)cs.attr_hits,
+		(unsigned long long)cs.attr_misses, (unsigned long long)cs.negative_hits,
+		(unsigned long long)cs.dir_hits, (unsigned long long)cs.dir_misses,
+		(unsigned long long)cs.invalidations, (unsigned long long)cs.invalidate_all,
+		g_atomic_int_get(&fs->cached_opens), ns.active ? "yes" : "no",
+		(unsigned long long)ns.notifications, (unsigned long long)ns.changes,
+		(unsigned long long)ns.overflows, (unsigned long long)ns.arms,
+		g_atomic_int_get(&fs->oplock_breaks));
 	stats_append(&fs->stats, out);
 	session_unref(s);
 	return g_string_free(out, FALSE);
@@ -296,8 +336,8 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 
 	/* actimeo= is the one knob for both (attr_timeout= and entry_timeout=
 	 * are not accepted, so nothing is silently overridden here). */
-	cfg->attr_timeout = fs->opts->actimeo;
-	cfg->entry_timeout = fs->opts->actimeo;
+	cfg->attr_timeout = fs->cache_mode == CACHE_NONE ? 0 : fs->opts->actimeo;
+	cfg->entry_timeout = fs->cache_mode == CACHE_NONE ? 0 : fs->opts->actimeo;
 	/* Server inode numbers are stable with UNIX extensions; hard links
 	 * then show as links. */
 	cfg->use_ino = fs->unix_ext;
@@ -323,11 +363,19 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
+	bool negative;
+
+	if (cache_get_attr(fs->cache, path, st, &negative))
+		return negative ? -ENOENT : 0;
+	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_GETATTR,
 			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info)));
+	if (ret == -ENOENT)
+		cache_put_negative(fs->cache, ticket, path);
 	if (ret < 0)
 		return ret;
 	fs_stat_from_info(fs, &info, st);
+	cache_put_attr(fs->cache, ticket, path, st);
 	return 0;
 }
 
@@ -344,23 +392,13 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-/* A directory is listed once, at opendir, into this; readdir then pages
- * through it with real offsets, which is what lets libfuse hand the
- * attributes to the kernel with each entry (readdirplus), so `ls -l` costs no
- * per-file round trip. */
-struct dir_entry {
-	char *name;
-	struct stat st;
-};
-
+/* A directory is listed once, at opendir (or taken from the cache), into
+ * this; readdir then pages through it with real offsets, which is what lets
+ * libfuse hand the attributes to the kernel with each entry (readdirplus),
+ * so `ls -l` costs no per-file round trip. */
 struct dir_listing {
-	GArray *entries; /* struct dir_entry */
+	GArray *entries; /* struct cache_dirent */
 };
-
-static void dir_entry_clear(gpointer data)
-{
-	g_free(((struct dir_entry *)data)->name);
-}
 
 struct collect_ctx {
 	struct smbfuse *fs;
@@ -370,7 +408,7 @@ struct collect_ctx {
 static int collect_entry(void *data, const char *name, const struct smb_file_info *fi)
 {
 	struct collect_ctx *cc = data;
-	struct dir_entry e = { .name = g_strdup(name) };
+	struct cache_dirent e = { .name = g_strdup(name) };
 
 	fs_stat_from_info(cc->fs, fi, &e.st);
 	g_array_append_val(cc->entries, e);
@@ -388,14 +426,25 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct collect_ctx cc = { .fs = fs_get() };
 
-	cc.entries = g_array_new(FALSE, FALSE, sizeof(struct dir_entry));
-	g_array_set_clear_func(cc.entries, dir_entry_clear);
+	/* The kernel keeps the listing's pages as long as ours is valid: both
+	 * are dropped together (a change seen or the TTL over). */
+	fi->cache_readdir = cache_ttl_ms(cc.fs->cache) > 0;
+	cc.entries = cache_get_dir(cc.fs->cache, path);
+	if (cc.entries) {
+		fi->keep_cache = 1;
+		goto out;
+	}
+	uint64_t ticket = cache_ticket(cc.fs->cache);
+	cc.entries = cache_dirents_new();
 	int ret = TIMED(STATS_OPENDIR, FS_CALL(cc.fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO,
 						   list_dir(cl, path, &cc)));
 	if (ret < 0) {
 		g_array_free(cc.entries, TRUE);
 		return ret;
 	}
+	cache_put_dir(cc.fs->cache, ticket, path, cc.entries);
+	fi->keep_cache = 0;
+out:;
 	struct dir_listing *dl = g_new0(struct dir_listing, 1);
 	dl->entries = cc.entries;
 	fi->fh = (uint64_t)(uintptr_t)dl;
@@ -414,7 +463,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	if (offset < 2 && filler(buf, "..", NULL, 2, 0))
 		return 0;
 	for (guint i = offset > 2 ? (guint)(offset - 2) : 0; i < dl->entries->len; i++) {
-		struct dir_entry *e = &g_array_index(dl->entries, struct dir_entry, i);
+		struct cache_dirent *e = &g_array_index(dl->entries, struct cache_dirent, i);
 		if (filler(buf, e->name, &e->st, (off_t)i + 3, fill))
 			break;
 	}
@@ -499,6 +548,33 @@ static void handles_rename(struct smbfuse *fs, const char *from, const char *to)
 	g_ptr_array_free(moved_keys, TRUE);
 }
 
+/* Whether the kernel may keep the file's cached pages from earlier opens:
+ * only if the file is what it was when they were read (write time and
+ * size from the open's reply match the stamp taken then), and, with
+ * cache=strict, something will tell us when that stops being true (an
+ * oplock, or the change watcher). */
+static void choose_file_caching(struct smbfuse *fs, const char *path,
+				const struct client_open_info *info, uint64_t ticket,
+				struct fuse_file_info *fi)
+{
+	uint64_t wt = 0, size = 0;
+
+	if (fs->cache_mode == CACHE_NONE) {
+		fi->direct_io = 1;
+		return;
+	}
+	bool known = info->write_time != 0;
+	bool unchanged = known && cache_get_stamp(fs->cache, path, &wt, &size) &&
+			 wt == info->write_time && size == info->size;
+	bool coherent = fs->cache_mode == CACHE_LOOSE || info->oplock != OPLOCK_NONE ||
+			notify_active(fs->notify);
+	fi->keep_cache = unchanged && coherent;
+	if (fi->keep_cache)
+		g_atomic_int_inc(&fs->cached_opens);
+	else if (known)
+		cache_put_stamp(fs->cache, ticket, path, info->write_time, info->size);
+}
+
 /* Keeps a reference of the session an open ran on (for its handle),
  * replacing one kept by an earlier attempt. */
 static void ret_session(struct session **keep, struct session *s)
@@ -512,12 +588,13 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
-	struct client_file_id id;
+	struct client_open_info id;
 	uint16_t fid;
 
 	/* Opening without O_TRUNC changes nothing; with it, a repeat truncates
 	 * what a half-done first attempt left, the same result. */
 	enum pool_op_kind kind = (flags & O_TRUNC) ? POOL_OP_REDO : POOL_OP_READ;
+	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 					    (ret_session(&s, cl->session),
 					     client_open(cl, path, flags, &fid, &id))));
@@ -529,6 +606,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	session_unref(s);
 	handles_add(fs, path, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
+	choose_file_caching(fs, path, &id, ticket, fi);
 	return 0;
 }
 
@@ -536,12 +614,13 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
 	struct session *s = NULL;
-	struct client_file_id id;
+	struct client_open_info id;
 	uint16_t fid;
 
 	/* O_EXCL must not succeed twice; without it the create is an
 	 * open-or-create (and maybe truncate), the same however often. */
 	enum pool_op_kind kind = (fi->flags & O_EXCL) ? POOL_OP_ONCE : POOL_OP_REDO;
+	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_CREATE,
 			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 				(ret_session(&s, cl->session),
@@ -554,6 +633,8 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	session_unref(s);
 	handles_add(fs, path, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
+	cache_invalidate(fs->cache, path);
+	choose_file_caching(fs, path, &id, ticket, fi);
 	return 0;
 }
 
@@ -573,8 +654,10 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-					  client_write(cl, fid, buf, size, (uint64_t)offset)));
+	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+					     client_write(cl, fid, buf, size, (uint64_t)offset)));
+	cache_invalidate_file(fs->cache, path); /* size and times changed */
+	return ret;
 }
 
 /* Every write has reached the server when write(2) returned, so close(2)
@@ -610,16 +693,20 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-						     client_ftruncate(cl, fid, (uint64_t)size)));
-	return TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-					     client_truncate(cl, path, (uint64_t)size)));
+		return FORGET_FILE(fs, path,
+				   TIMED(STATS_TRUNCATE,
+					 FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						 client_ftruncate(cl, fid, (uint64_t)size))));
+	return FORGET_FILE(fs, path,
+			   TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+							 client_truncate(cl, path, (uint64_t)size))));
 }
 
 static int fs_unlink(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO, client_unlink(cl, path)));
+	return FORGET(fs, path, TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
+							    client_unlink(cl, path))));
 }
 
 static int fs_mkdir(const char *path, mode_t mode)
@@ -628,14 +715,15 @@ static int fs_mkdir(const char *path, mode_t mode)
 	/* A repeat that finds the directory cannot tell whether it is ours
 	 * unless the first attempt was answered: EEXIST then (mkdir as a lock
 	 * must never have two winners). */
-	return TIMED(STATS_MKDIR,
-		     FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_mkdir(cl, path, mode)));
+	return FORGET(fs, path, TIMED(STATS_MKDIR, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+							   client_mkdir(cl, path, mode))));
 }
 
 static int fs_rmdir(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_RMDIR, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO, client_rmdir(cl, path)));
+	return FORGET(fs, path, TIMED(STATS_RMDIR, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
+							   client_rmdir(cl, path))));
 }
 
 /* One attempt at a rename.  A replay (the first attempt may have run) that
@@ -660,6 +748,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	int ret = TIMED(STATS_RENAME,
 			FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, NO_ERRNO,
 				rename_attempt(cl, from, to, flags & RENAME_NOREPLACE, replay)));
+	cache_invalidate(fs->cache, from);
+	cache_invalidate(fs->cache, to);
 	if (ret == 0)
 		handles_rename(fs, from, to);
 	return ret;
@@ -709,6 +799,7 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (ret != 0) /* no writable open handle, or it failed: by path */
 		ret = TIMED(STATS_UTIMENS, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 						   client_utimens(cl, path, tv)));
+	cache_invalidate_file(fs->cache, path);
 	return ret;
 }
 
@@ -724,8 +815,9 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 			return ret;
 		is_dir = info.is_dir;
 	}
-	return TIMED(STATS_CHMOD,
-		     FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO, client_chmod(cl, path, mode, is_dir)));
+	return FORGET_FILE(fs, path,
+			   TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						      client_chmod(cl, path, mode, is_dir))));
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -742,28 +834,33 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 			return 0;
 		return -EPERM;
 	}
-	return TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						  client_chown(cl, path, uid, gid)));
+	return FORGET_FILE(fs, path,
+			   TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						      client_chown(cl, path, uid, gid))));
 }
 
 static int fs_symlink(const char *target, const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_SYMLINK,
-		     FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_symlink(cl, target, path)));
+	return FORGET(fs, path, TIMED(STATS_SYMLINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+							     client_symlink(cl, target, path))));
 }
 
 static int fs_link(const char *from, const char *to)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_link(cl, from, to)));
+	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+					    client_link(cl, from, to)));
+	cache_invalidate(fs->cache, from); /* its link count changed */
+	cache_invalidate(fs->cache, to);
+	return ret;
 }
 
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_MKNOD,
-		     FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST, client_mknod(cl, path, mode, rdev)));
+	return FORGET(fs, path, TIMED(STATS_MKNOD, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+							   client_mknod(cl, path, mode, rdev))));
 }
 
 /* A blocking lock is a non-blocking one retried until it is granted or the
@@ -843,6 +940,121 @@ static int fs_statfs(const char *path, struct statvfs *st)
 {
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_STATFS, FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_statfs(cl, st)));
+}
+
+/* ---- what the server tells us ---- */
+
+/* Drops the kernel's cached attributes and data of path, if it has any. */
+static void kernel_forget(struct smbfuse *fs, const char *path)
+{
+	g_mutex_lock(&fs->inval_lock);
+	if (fs->fuse)
+		fuse_invalidate_path(fs->fuse, path);
+	g_mutex_unlock(&fs->inval_lock);
+}
+
+/* Paths of the open handles (the kernel may cache their data). */
+static void add_open_paths(struct smbfuse *fs, GPtrArray *out)
+{
+	GHashTableIter it;
+	gpointer key;
+	g_mutex_lock(&fs->handles_lock);
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		g_ptr_array_add(out, g_strdup(key));
+	g_mutex_unlock(&fs->handles_lock);
+}
+
+void fs_server_changed(struct smbfuse *fs, const char *path)
+{
+	if (path) {
+		cache_invalidate(fs->cache, path);
+		kernel_forget(fs, path);
+		char *parent = g_path_get_dirname(path);
+		kernel_forget(fs, parent);
+		g_free(parent);
+		return;
+	}
+	/* Anything may have changed: forget everything we and, as far as we
+	 * know what it holds, the kernel cache. */
+	GPtrArray *known = cache_known_paths(fs->cache);
+	add_open_paths(fs, known);
+	cache_invalidate_all(fs->cache);
+	kernel_forget(fs, "/");
+	for (guint i = 0; i < known->len; i++)
+		kernel_forget(fs, g_ptr_array_index(known, i));
+	g_ptr_array_free(known, TRUE);
+}
+
+/* The open handle of FID fid on connection c (a reference) and its path. */
+static struct fs_handle *handle_by_fid(struct smbfuse *fs, struct conn *c, uint16_t fid,
+				       char **path)
+{
+	struct fs_handle *found = NULL;
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_mutex_lock(&fs->handles_lock);
+	g_hash_table_iter_init(&it, fs->handles);
+	while (!found && g_hash_table_iter_next(&it, &key, &value)) {
+		GPtrArray *list = value;
+		for (guint i = 0; i < list->len && !found; i++) {
+			struct fs_handle *h = g_ptr_array_index(list, i);
+			g_mutex_lock(&h->lock);
+			if (h->session->conn == c && h->fid == fid && !h->closed) {
+				found = fs_handle_ref(h);
+				*path = g_strdup(key);
+			}
+			g_mutex_unlock(&h->lock);
+		}
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	return found;
+}
+
+/* An oplock break (MS-CIFS 3.2.5.42): another client opened a file we hold
+ * an oplock on, and the server holds its open until we answer.  Nothing of
+ * ours is dirty (writes go through at once), so: answer at once, then drop
+ * what the kernel cached of the file. */
+void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
+{
+	struct smbfuse *fs = arg;
+	uint16_t fid;
+	uint8_t level;
+	char *path = NULL;
+
+	if (smb_oplock_break_decode(msg, &fid, &level) < 0) {
+		log_debug("ignoring command 0x%02x from the server", msg->hdr.command);
+		return;
+	}
+	g_atomic_int_inc(&fs->oplock_breaks);
+	struct fs_handle *h = handle_by_fid(fs, c, fid, &path);
+	if (!h) {
+		/* Closed meanwhile: the close released the oplock. */
+		log_debug("oplock break for FID %u, which is closed", fid);
+		return;
+	}
+	g_mutex_lock(&h->lock);
+	uint8_t held = h->oplock;
+	h->oplock = level == OPLOCK_BREAK_TO_LEVEL_II ? OPLOCK_LEVEL_II : OPLOCK_NONE;
+	g_mutex_unlock(&h->lock);
+	/* A level II holder is told, not asked: no acknowledgement. */
+	if (held != OPLOCK_LEVEL_II) {
+		uint8_t buf[128];
+		struct wr w;
+		/* Our own TID and UID: the break carries UID 0 (Samba). */
+		conn_msg_begin(c, &w, buf, sizeof(buf), SMB_COM_LOCKING_ANDX, h->session->tid,
+			       h->session->uid);
+		int ret = smb_oplock_ack_encode(&w, fid, level);
+		if (ret == 0)
+			ret = conn_send_oneway(c, &w);
+		if (ret < 0)
+			log_warn("cannot answer the oplock break on %s: %s", path, g_strerror(-ret));
+	}
+	log_debug("oplock on %s broken to %s", path, level ? "level II" : "none");
+	fs_server_changed(fs, path);
+	fs_handle_unref(h);
+	g_free(path);
 }
 
 const struct fuse_operations smbfuse_ops = {

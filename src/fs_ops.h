@@ -7,7 +7,9 @@
 #include <glib.h>
 #include <sys/stat.h>
 
+#include "cache.h"
 #include "client.h"
+#include "notify.h"
 #include "fs_handle.h"
 #include "pool.h"
 #include "opts.h"
@@ -23,6 +25,15 @@ struct smbfuse {
 	uid_t default_uid;
 	gid_t default_gid;
 	struct stats stats;
+	/* Coherent caching: user-space caches, the change watcher, and the
+	 * kernel's caches through `fuse` (NULL once unmounting; inval_lock). */
+	struct cache *cache;
+	enum cache_mode cache_mode;
+	struct notify *notify;
+	GMutex inval_lock;
+	struct fuse *fuse;
+	gint oplock_breaks; /* atomic */
+	gint cached_opens;  /* atomic: opens that kept the kernel's cached data */
 	/* Open handles by path, for changes by path that must go through
 	 * them (times), kept current across renames. */
 	GMutex handles_lock;
@@ -30,6 +41,13 @@ struct smbfuse {
 };
 
 extern const struct fuse_operations smbfuse_ops;
+
+/* Something changed on the server at path (NULL: anything may have):
+ * drops our caches and the kernel's for it.  The change watcher's and the
+ * oplock breaks' entry point; any thread. */
+void fs_server_changed(struct smbfuse *fs, const char *path);
+/* The event handler for a pool's connections (oplock breaks). */
+void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg);
 
 /* SMB metadata -> struct stat, applying uid=/gid=/file_mode=/dir_mode=. */
 void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,

@@ -126,6 +126,12 @@ static void detach_stdio(void)
 	log_use_syslog();
 }
 
+/* The change watcher's callback. */
+static void notify_changed(void *arg, const char *path)
+{
+	fs_server_changed(arg, path);
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -141,6 +147,7 @@ int main(int argc, char *argv[])
 	log_init("smbfuse", false);
 	stats_init(&fs.stats);
 	g_mutex_init(&fs.handles_lock);
+	g_mutex_init(&fs.inval_lock);
 	fs.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_ptr_array_unref);
 
@@ -205,6 +212,10 @@ int main(int argc, char *argv[])
 	opts_pool_config(&opts, &pc);
 	pc.cancelled = fuse_exited;
 	pc.cancel_arg = fuse;
+	pc.event_fn = fs_server_event;
+	pc.event_arg = &fs;
+	fs.cache_mode = opts_cache_mode(&opts);
+	fs.cache = cache_new(fs.cache_mode == CACHE_NONE ? 0 : (int)(opts.actimeo * 1000));
 	ret = pool_open(&sp, &pc, &pool, &errmsg);
 	if (ret < 0) {
 		report(EXIT_MOUNT_FAILURE, errmsg);
@@ -218,6 +229,7 @@ int main(int argc, char *argv[])
 	fs.client = client_new(first, opts.subdir);
 	fs.unix_ext = first->unix_ext;
 	fs.client->open_cmd = opts_open_cmd(&opts);
+	fs.client->want_oplock = fs.cache_mode != CACHE_NONE;
 	fs.default_uid = getuid();
 	fs.default_gid = getgid();
 
@@ -258,6 +270,14 @@ int main(int argc, char *argv[])
 	if (!opts.foreground)
 		detach_stdio();
 
+	/* Change notification keeps the caches honest (cache=none has none). */
+	fs.fuse = fuse;
+	if (fs.cache_mode != CACHE_NONE && opts.actimeo > 0) {
+		struct notify_config nc = { .pool = pool, .template = fs.client,
+					    .on_change = notify_changed, .arg = &fs };
+		fs.notify = notify_start(&nc);
+	}
+
 	if (opts.singlethread) {
 		ret = fuse_loop(fuse);
 	} else {
@@ -265,6 +285,11 @@ int main(int argc, char *argv[])
 		ret = fuse_loop_mt(fuse, &lc);
 	}
 	code = ret == 0 ? 0 : EXIT_MOUNT_FAILURE;
+	notify_stop(fs.notify);
+	fs.notify = NULL;
+	g_mutex_lock(&fs.inval_lock);
+	fs.fuse = NULL; /* no more kernel invalidations from oplock breaks */
+	g_mutex_unlock(&fs.inval_lock);
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out_unmount:
 	fuse_unmount(fuse);
@@ -281,6 +306,8 @@ out_free:
 	stats_clear(&fs.stats);
 	g_hash_table_destroy(fs.handles);
 	g_mutex_clear(&fs.handles_lock);
+	cache_free(fs.cache);
+	g_mutex_clear(&fs.inval_lock);
 
 	return code;
 }

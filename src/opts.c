@@ -46,6 +46,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("unix", nounix, 0),
 	OPT("noxattr", noxattr, 1),
 	OPT("opencmd=%s", opencmd, 0),
+	OPT("cache=%s", cache, 0),
 	OPT("uid=%u", uid, 0),
 	OPT("gid=%u", gid, 0),
 	OPT("file_mode=%o", file_mode, 0),
@@ -359,6 +360,12 @@ int opts_parse(struct fuse_args *args, struct smbfuse_opts *o, char **errmsg)
 		return -EINVAL;
 	}
 
+	if (o->cache && strcmp(o->cache, "strict") && strcmp(o->cache, "loose") &&
+	    strcmp(o->cache, "none")) {
+		*errmsg = g_strdup_printf("cache=%s: use strict, loose or none", o->cache);
+		return -EINVAL;
+	}
+
 	if (o->credentials && (ret = read_credentials(o, errmsg)) < 0)
 		return ret;
 	if (o->sec && !strcmp(o->sec, "none"))
@@ -439,6 +446,7 @@ void opts_free(struct smbfuse_opts *o)
 	g_free(o->sec);
 	g_free(o->servern);
 	g_free(o->opencmd);
+	g_free(o->cache);
 	g_free(o->bad_option);
 	memset(o, 0, sizeof(*o));
 }
@@ -486,6 +494,15 @@ enum open_cmd opts_open_cmd(const struct smbfuse_opts *o)
 	return OPEN_CMD_AUTO;
 }
 
+enum cache_mode opts_cache_mode(const struct smbfuse_opts *o)
+{
+	if (o->cache && !strcmp(o->cache, "loose"))
+		return CACHE_LOOSE;
+	if (o->cache && !strcmp(o->cache, "none"))
+		return CACHE_NONE;
+	return CACHE_STRICT;
+}
+
 void opts_print_help(const char *progname)
 {
 	printf("usage: %s //HOST[:PORT]/SHARE[/SUBDIR] MOUNTPOINT [-o opt,...] [-f] [-d]\n"
@@ -526,6 +543,9 @@ void opts_print_help(const char *progname)
 	       "    hard                wait for the server forever instead\n"
 	       "    soft                fail after reconnect_timeout (default)\n"
 	       "    opencmd=CMD         auto (default), ntcreate or openandx\n"
+	       "    cache=MODE          strict (default): file data cached across opens only\n"
+	       "                        under an oplock or change notification; loose: also\n"
+	       "                        without them; none: no caching, direct I/O\n"
 	       "    noxattr             no user.smbfuse.stats attribute on the mount root;\n"
 	       "                        saves ls -l two local round trips per entry\n"
 	       "\n"

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "client.h"
+#include "cache.h"
 #include "pool.h"
 #include "session.h"
 
@@ -33,6 +34,7 @@ struct smbfuse_opts {
 	bool nounix;
 	bool noxattr; /* no user.smbfuse.stats attribute (faster ls -l) */
 	char *opencmd;
+	char *cache; /* strict | loose | none */
 
 	bool uid_set, gid_set;
 	unsigned uid, gid;
@@ -68,6 +70,7 @@ void opts_scrub_argv(int argc, char *argv[]);
 void opts_session_params(const struct smbfuse_opts *opts, struct session_params *p);
 void opts_pool_config(const struct smbfuse_opts *opts, struct pool_config *cfg);
 enum open_cmd opts_open_cmd(const struct smbfuse_opts *opts);
+enum cache_mode opts_cache_mode(const struct smbfuse_opts *opts);
 void opts_print_help(const char *progname);
 
 #endif

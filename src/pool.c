@@ -144,6 +144,8 @@ static void reconnect_slot(struct pool *p, unsigned i)
 		session_unref(fresh);
 		fresh = NULL;
 	}
+	if (ret == 0 && p->cfg.event_fn)
+		conn_set_event_handler(fresh->conn, p->cfg.event_fn, p->cfg.event_arg);
 	g_mutex_lock(&p->lock);
 
 	if (ret < 0) {
@@ -248,6 +250,8 @@ int pool_open(const struct session_params *sp, const struct pool_config *cfg,
 	g_cond_init(&p->wake);
 	p->slots = g_new0(struct slot, p->cfg.conns);
 	p->slots[0].s = first;
+	if (cfg->event_fn)
+		conn_set_event_handler(first->conn, cfg->event_fn, cfg->event_arg);
 	for (unsigned i = 1; i < p->cfg.conns; i++) {
 		char *err = NULL;
 		struct session *s = NULL;
@@ -256,6 +260,8 @@ int pool_open(const struct session_params *sp, const struct pool_config *cfg,
 			session_unref(s);
 			s = NULL;
 		}
+		if (r == 0 && cfg->event_fn)
+			conn_set_event_handler(s->conn, cfg->event_fn, cfg->event_arg);
 		if (r < 0) {
 			log_warn("extra connection %u to %s failed: %s; retrying in the background",
 				 i, sp->server, err ? err : "?");

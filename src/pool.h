@@ -34,6 +34,10 @@ struct pool_config {
 	/* Polled while pool_get waits: true makes it give up (unmounting). */
 	bool (*cancelled)(void *arg);
 	void *cancel_arg;
+	/* Installed on every session's connection: messages the server sends
+	 * on its own (oplock breaks). */
+	conn_event_fn event_fn;
+	void *event_arg;
 };
 
 struct pool;

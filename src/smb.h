@@ -479,9 +479,10 @@ long smb_posix_lock_data(uint8_t *out, size_t cap, uint16_t type, bool wait, uin
 #define SMB_O_SYNC 0x0100
 #define SMB_O_DIRECTORY 0x0200
 #define SMB_O_NOFOLLOW 0x0400
-/* Data: NT create flags u32 (0), POSIX flags u32, permissions u64, reply
- * level u16 (0: no file info). */
-long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_t perms);
+/* Data: NT create flags u32 (the oplock request bits when `oplock`), POSIX
+ * flags u32, permissions u64, reply level u16 (UNIX_BASIC). */
+long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_t perms,
+			 bool oplock);
 struct smb_posix_open_rep {
 	uint16_t oplock;
 	uint16_t fid;

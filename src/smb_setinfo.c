@@ -234,12 +234,15 @@ long smb_posix_unlink_data(uint8_t *out, size_t cap, bool directory)
 	return block_end(&w, 0);
 }
 
-long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_t perms)
+long smb_posix_open_data(uint8_t *out, size_t cap, uint32_t posix_flags, uint64_t perms,
+			 bool oplock)
 {
 	struct wr w;
 
 	wr_init(&w, out, cap);
-	wr_le32(&w, 0); /* no oplock */
+	/* Flags: the NT_CREATE_ANDX oplock request bits (Samba's POSIX open
+	 * takes the same ones). */
+	wr_le32(&w, oplock ? NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH : 0);
 	wr_le32(&w, posix_flags);
 	wr_le64(&w, perms);
 	/* The file's UNIX_BASIC information in the reply: its identity (the

@@ -311,8 +311,9 @@ struct event_seen {
 	bool done;
 };
 
-static void on_event(void *arg, const struct smb_msg *msg)
+static void on_event(void *arg, struct conn *c, const struct smb_msg *msg)
 {
+	(void)c;
 	struct event_seen *ev = arg;
 	struct conn_ledger l;
 	/* A handler may send requests and wait for them. */

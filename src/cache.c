@@ -1,0 +1,341 @@
+/* User-space caches (see cache.h).  One lock over three tables; every
+ * entry carries its expiry.  Memory is bounded: past MAX_ENTRIES a table
+ * starts over, which costs round trips, never correctness. */
+#include "cache.h"
+
+#include <string.h>
+
+#define MAX_ENTRIES 200000
+#define MAX_DIRS 4096
+
+struct attr_entry {
+	gint64 expires; /* monotonic us */
+	bool negative;
+	struct stat st;
+};
+
+struct dir_entry_list {
+	gint64 expires;
+	GArray *entries; /* struct cache_dirent */
+};
+
+struct stamp {
+	uint64_t write_time, size;
+};
+
+struct cache {
+	int ttl_ms;
+	GMutex lock;
+	uint64_t epoch; /* bumped by every invalidation: voids older tickets */
+	GHashTable *attrs;  /* path -> struct attr_entry */
+	GHashTable *dirs;   /* path -> struct dir_entry_list */
+	GHashTable *stamps; /* path -> struct stamp */
+	struct cache_stats stats;
+};
+
+static void dirent_clear(gpointer data)
+{
+	g_free(((struct cache_dirent *)data)->name);
+}
+
+GArray *cache_dirents_new(void)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(struct cache_dirent));
+	g_array_set_clear_func(a, dirent_clear);
+	return a;
+}
+
+static void dir_list_free(gpointer data)
+{
+	struct dir_entry_list *d = data;
+	g_array_free(d->entries, TRUE);
+	g_free(d);
+}
+
+static GArray *dirents_copy(const GArray *from)
+{
+	GArray *a = cache_dirents_new();
+	g_array_set_size(a, from->len);
+	for (guint i = 0; i < from->len; i++) {
+		const struct cache_dirent *src = &g_array_index(from, struct cache_dirent, i);
+		struct cache_dirent *dst = &g_array_index(a, struct cache_dirent, i);
+		dst->name = g_strdup(src->name);
+		dst->st = src->st;
+	}
+	return a;
+}
+
+struct cache *cache_new(int ttl_ms)
+{
+	struct cache *c = g_new0(struct cache, 1);
+	c->ttl_ms = ttl_ms;
+	g_mutex_init(&c->lock);
+	c->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	c->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, dir_list_free);
+	c->stamps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return c;
+}
+
+void cache_free(struct cache *c)
+{
+	if (!c)
+		return;
+	g_hash_table_destroy(c->attrs);
+	g_hash_table_destroy(c->dirs);
+	g_hash_table_destroy(c->stamps);
+	g_mutex_clear(&c->lock);
+	g_free(c);
+}
+
+int cache_ttl_ms(const struct cache *c)
+{
+	return c->ttl_ms;
+}
+
+uint64_t cache_ticket(struct cache *c)
+{
+	g_mutex_lock(&c->lock);
+	uint64_t t = c->epoch;
+	g_mutex_unlock(&c->lock);
+	return t;
+}
+
+/* Can a result fetched under ticket still be stored?  Called locked. */
+static bool storable_locked(struct cache *c, uint64_t ticket)
+{
+	return c->ttl_ms > 0 && ticket == c->epoch;
+}
+
+static gint64 expiry(const struct cache *c)
+{
+	return g_get_monotonic_time() + (gint64)c->ttl_ms * 1000;
+}
+
+bool cache_get_attr(struct cache *c, const char *path, struct stat *st, bool *negative)
+{
+	bool hit = false;
+	g_mutex_lock(&c->lock);
+	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
+	if (e && e->expires > g_get_monotonic_time()) {
+		hit = true;
+		*negative = e->negative;
+		if (!e->negative)
+			*st = e->st;
+		if (e->negative)
+			c->stats.negative_hits++;
+		else
+			c->stats.attr_hits++;
+	} else {
+		if (e)
+			g_hash_table_remove(c->attrs, path);
+		c->stats.attr_misses++;
+	}
+	g_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void put_attr_locked(struct cache *c, const char *path, const struct stat *st)
+{
+	if (g_hash_table_size(c->attrs) >= MAX_ENTRIES)
+		g_hash_table_remove_all(c->attrs);
+	struct attr_entry *e = g_new0(struct attr_entry, 1);
+	e->expires = expiry(c);
+	e->negative = st == NULL;
+	if (st)
+		e->st = *st;
+	g_hash_table_replace(c->attrs, g_strdup(path), e);
+}
+
+void cache_put_attr(struct cache *c, uint64_t ticket, const char *path, const struct stat *st)
+{
+	g_mutex_lock(&c->lock);
+	if (storable_locked(c, ticket))
+		put_attr_locked(c, path, st);
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_put_negative(struct cache *c, uint64_t ticket, const char *path)
+{
+	cache_put_attr(c, ticket, path, NULL);
+}
+
+GArray *cache_get_dir(struct cache *c, const char *path)
+{
+	GArray *copy = NULL;
+	g_mutex_lock(&c->lock);
+	struct dir_entry_list *d = g_hash_table_lookup(c->dirs, path);
+	if (d && d->expires > g_get_monotonic_time()) {
+		copy = dirents_copy(d->entries);
+		c->stats.dir_hits++;
+	} else {
+		if (d)
+			g_hash_table_remove(c->dirs, path);
+		c->stats.dir_misses++;
+	}
+	g_mutex_unlock(&c->lock);
+	return copy;
+}
+
+/* "/a" + "b" -> "/a/b"; "/" + "b" -> "/b" */
+static char *child_path(const char *dir, const char *name)
+{
+	return g_strconcat(dir, strcmp(dir, "/") == 0 ? "" : "/", name, NULL);
+}
+
+void cache_put_dir(struct cache *c, uint64_t ticket, const char *path, const GArray *entries)
+{
+	g_mutex_lock(&c->lock);
+	if (!storable_locked(c, ticket))
+		goto out;
+	if (g_hash_table_size(c->dirs) >= MAX_DIRS)
+		g_hash_table_remove_all(c->dirs);
+	struct dir_entry_list *d = g_new0(struct dir_entry_list, 1);
+	d->expires = expiry(c);
+	d->entries = dirents_copy(entries);
+	g_hash_table_replace(c->dirs, g_strdup(path), d);
+	for (guint i = 0; i < entries->len; i++) {
+		const struct cache_dirent *e = &g_array_index(entries, struct cache_dirent, i);
+		char *child = child_path(path, e->name);
+		put_attr_locked(c, child, &e->st);
+		g_free(child);
+	}
+out:
+	g_mutex_unlock(&c->lock);
+}
+
+bool cache_get_stamp(struct cache *c, const char *path, uint64_t *write_time, uint64_t *size)
+{
+	g_mutex_lock(&c->lock);
+	struct stamp *s = g_hash_table_lookup(c->stamps, path);
+	if (s) {
+		*write_time = s->write_time;
+		*size = s->size;
+	}
+	g_mutex_unlock(&c->lock);
+	return s != NULL;
+}
+
+void cache_put_stamp(struct cache *c, uint64_t ticket, const char *path, uint64_t write_time,
+		     uint64_t size)
+{
+	g_mutex_lock(&c->lock);
+	if (storable_locked(c, ticket)) {
+		if (g_hash_table_size(c->stamps) >= MAX_ENTRIES)
+			g_hash_table_remove_all(c->stamps);
+		struct stamp *s = g_new(struct stamp, 1);
+		s->write_time = write_time;
+		s->size = size;
+		g_hash_table_replace(c->stamps, g_strdup(path), s);
+	}
+	g_mutex_unlock(&c->lock);
+}
+
+/* Is key path itself or below it? */
+static bool at_or_below(const char *key, const char *path, size_t len)
+{
+	if (strncmp(key, path, len) != 0)
+		return false;
+	return key[len] == 0 || key[len] == '/' || (len == 1 && path[0] == '/');
+}
+
+static gboolean remove_at_or_below(gpointer key, gpointer value, gpointer user)
+{
+	const char *path = user;
+	return at_or_below(key, path, strlen(path));
+}
+
+struct same_ino {
+	ino_t ino;
+	dev_t dev;
+};
+
+static gboolean remove_same_ino(gpointer key, gpointer value, gpointer user)
+{
+	struct attr_entry *e = value;
+	struct same_ino *si = user;
+	return !e->negative && e->st.st_ino == si->ino && e->st.st_dev == si->dev;
+}
+
+static void invalidate_one_locked(struct cache *c, const char *path)
+{
+	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
+	if (e && !e->negative && e->st.st_ino && e->st.st_nlink > 1 && !S_ISDIR(e->st.st_mode)) {
+		struct same_ino si = { .ino = e->st.st_ino, .dev = e->st.st_dev };
+		g_hash_table_foreach_remove(c->attrs, remove_same_ino, &si);
+	}
+	g_hash_table_foreach_remove(c->attrs, remove_at_or_below, (gpointer)path);
+	g_hash_table_foreach_remove(c->dirs, remove_at_or_below, (gpointer)path);
+	g_hash_table_foreach_remove(c->stamps, remove_at_or_below, (gpointer)path);
+}
+
+void cache_invalidate(struct cache *c, const char *path)
+{
+	g_mutex_lock(&c->lock);
+	c->epoch++;
+	c->stats.invalidations++;
+	invalidate_one_locked(c, path);
+	/* The parent: its listing, and its times (they changed with it). */
+	char *parent = g_path_get_dirname(path);
+	g_hash_table_remove(c->dirs, parent);
+	g_hash_table_remove(c->attrs, parent);
+	g_free(parent);
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_invalidate_file(struct cache *c, const char *path)
+{
+	g_mutex_lock(&c->lock);
+	c->epoch++;
+	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
+	bool links = e && !e->negative && e->st.st_nlink > 1;
+	if (links) {
+		struct same_ino si = { .ino = e->st.st_ino, .dev = e->st.st_dev };
+		g_hash_table_foreach_remove(c->attrs, remove_same_ino, &si);
+	}
+	g_hash_table_remove(c->attrs, path);
+	char *parent = g_path_get_dirname(path);
+	g_hash_table_remove(c->dirs, parent);
+	g_free(parent);
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_invalidate_all(struct cache *c)
+{
+	g_mutex_lock(&c->lock);
+	c->epoch++;
+	c->stats.invalidate_all++;
+	g_hash_table_remove_all(c->attrs);
+	g_hash_table_remove_all(c->dirs);
+	g_hash_table_remove_all(c->stamps);
+	g_mutex_unlock(&c->lock);
+}
+
+static void add_keys(GHashTable *seen, GPtrArray *out, GHashTable *table)
+{
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, table);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		if (g_hash_table_add(seen, key))
+			g_ptr_array_add(out, g_strdup(key));
+}
+
+GPtrArray *cache_known_paths(struct cache *c)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_mutex_lock(&c->lock);
+	add_keys(seen, out, c->attrs);
+	add_keys(seen, out, c->dirs);
+	add_keys(seen, out, c->stamps);
+	g_mutex_unlock(&c->lock);
+	g_hash_table_destroy(seen);
+	return out;
+}
+
+void cache_get_stats(struct cache *c, struct cache_stats *st)
+{
+	g_mutex_lock(&c->lock);
+	*st = c->stats;
+	g_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,79 @@
+/* What the server said, kept in user space by mount path: attributes
+ * (positive and negative), directory listings, and the stamp (write time,
+ * size) of each file whose data the kernel caches.
+ *
+ * Entries live ttl_ms at most (actimeo); change notifications, oplock
+ * breaks and the mount's own changes drop them sooner (cache_invalidate).
+ * A fetch that began before an invalidation must not store what it got:
+ * callers take a ticket before asking the server and store with it, and an
+ * invalidation in between voids the ticket.  Thread-safe. */
+#ifndef SMBFUSE_CACHE_H
+#define SMBFUSE_CACHE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct cache;
+
+/* cache= (the kernel client's names): how file data may be cached. */
+enum cache_mode {
+	CACHE_STRICT, /* across opens only when unchanged and kept coherent
+			 (an oplock or change notification) */
+	CACHE_LOOSE,  /* across opens whenever unchanged */
+	CACHE_NONE,   /* not at all: direct I/O, no attribute cache */
+};
+
+struct cache_dirent {
+	char *name;
+	struct stat st;
+};
+
+struct cache_stats {
+	uint64_t attr_hits, attr_misses, negative_hits;
+	uint64_t dir_hits, dir_misses;
+	uint64_t invalidations, invalidate_all;
+};
+
+/* ttl_ms 0: nothing is kept. */
+struct cache *cache_new(int ttl_ms);
+void cache_free(struct cache *c);
+
+uint64_t cache_ticket(struct cache *c);
+
+/* true with *st filled (or *negative: the name is known not to exist). */
+bool cache_get_attr(struct cache *c, const char *path, struct stat *st, bool *negative);
+void cache_put_attr(struct cache *c, uint64_t ticket, const char *path, const struct stat *st);
+void cache_put_negative(struct cache *c, uint64_t ticket, const char *path);
+
+/* A copy of the listing (GArray of struct cache_dirent with names owned by
+ * the array; free with g_array_free(a, TRUE)), or NULL. */
+GArray *cache_get_dir(struct cache *c, const char *path);
+/* Stores a listing and the attributes of its entries. */
+void cache_put_dir(struct cache *c, uint64_t ticket, const char *path, const GArray *entries);
+/* A new empty GArray of struct cache_dirent that frees its names. */
+GArray *cache_dirents_new(void);
+
+/* The data stamp of a file: its write time and size when the kernel last
+ * filled its page cache from the server. */
+bool cache_get_stamp(struct cache *c, const char *path, uint64_t *write_time, uint64_t *size);
+void cache_put_stamp(struct cache *c, uint64_t ticket, const char *path, uint64_t write_time,
+		     uint64_t size);
+
+/* Drops path (attributes, listing, stamp), everything below it, the
+ * listing and attributes of its parent, and the attributes of every other
+ * name of the same inode (hard links). */
+void cache_invalidate(struct cache *c, const char *path);
+void cache_invalidate_all(struct cache *c);
+/* The cheap form for a file whose data or attributes changed through the
+ * mount (a write): its attributes and its parent's listing. */
+void cache_invalidate_file(struct cache *c, const char *path);
+
+/* Every path the cache knows (its tables' keys; g_free'd by the array):
+ * what the kernel may be caching too. */
+GPtrArray *cache_known_paths(struct cache *c);
+void cache_get_stats(struct cache *c, struct cache_stats *st);
+int cache_ttl_ms(const struct cache *c);
+
+#endif

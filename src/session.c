@@ -13,6 +13,7 @@
 #include "netbios.h"
 #include "ntlmssp.h"
 #include "ntstatus.h"
+#include "signing.h"
 
 #define OUR_MAX_BUFFER 0xFFFF
 #define SMALL_MSG 4096
@@ -188,9 +189,9 @@ static char *auth_error(const struct session_params *p, uint32_t status)
 }
 
 static int setup_extended(struct session *s, const struct session_params *p,
-			  const struct smb_negotiate_rep *neg, GByteArray *mac_key, char **errmsg)
+			  const struct smb_negotiate_rep *neg, struct smb_reply *reply,
+			  GByteArray *mac_key, char **errmsg)
 {
-	struct smb_reply reply = { 0 };
 	struct ntlmssp_challenge chal = { 0 };
 	GByteArray *nego = NULL, *blob = NULL, *auth = NULL;
 	bool anonymous = p->guest || p->sec == SEC_NONE;
@@ -228,24 +229,24 @@ static int setup_extended(struct session *s, const struct session_params *p,
 		.native_lanman = native_lanman,
 	};
 	uint16_t flags2 = SMB_FLAGS2_EXTENDED_SECURITY | sign_flag(p);
-	ret = setup_call(s, &req, &reply, flags2);
+	ret = setup_call(s, &req, reply, flags2);
 	if (ret < 0)
 		goto out_transport;
-	if (reply.msg.hdr.status != NT_STATUS_MORE_PROCESSING_REQUIRED) {
-		ret = smb_hdr_errno(&reply.msg.hdr);
-		*errmsg = ret < 0 ? auth_error(p, reply.msg.hdr.status)
+	if (reply->msg.hdr.status != NT_STATUS_MORE_PROCESSING_REQUIRED) {
+		ret = smb_hdr_errno(&reply->msg.hdr);
+		*errmsg = ret < 0 ? auth_error(p, reply->msg.hdr.status)
 				  : g_strdup_printf("server %s skipped the NTLMSSP challenge",
 						    p->server);
 		ret = ret < 0 ? ret : -EPROTO;
 		goto out;
 	}
-	s->uid = reply.msg.hdr.uid;
+	s->uid = reply->msg.hdr.uid;
 
 	struct smb_session_setup_rep rep;
 	const uint8_t *token;
 	size_t token_len;
 	int neg_state;
-	ret = smb_session_setup_decode(&reply.msg, true, &rep);
+	ret = smb_session_setup_decode(&reply->msg, true, &rep);
 	if (ret == 0)
 		ret = spnego_unwrap(rep.security_blob, rep.security_blob_len, &token, &token_len,
 				    &neg_state);
@@ -277,23 +278,23 @@ static int setup_extended(struct session *s, const struct session_params *p,
 	}
 	g_byte_array_unref(blob);
 	blob = spnego_wrap_resp(auth->data, auth->len);
-	smb_reply_clear(&reply);
+	smb_reply_clear(reply);
 	req.security_blob = blob->data;
 	req.security_blob_len = blob->len;
-	ret = setup_call(s, &req, &reply, flags2);
+	ret = setup_call(s, &req, reply, flags2);
 	if (ret < 0)
 		goto out_transport;
-	ret = smb_hdr_errno(&reply.msg.hdr);
+	ret = smb_hdr_errno(&reply->msg.hdr);
 	if (ret < 0) {
-		*errmsg = auth_error(p, reply.msg.hdr.status);
+		*errmsg = auth_error(p, reply->msg.hdr.status);
 		goto out;
 	}
-	ret = smb_session_setup_decode(&reply.msg, true, &rep);
+	ret = smb_session_setup_decode(&reply->msg, true, &rep);
 	if (ret < 0) {
 		*errmsg = g_strdup_printf("malformed session setup reply from %s", p->server);
 		goto out;
 	}
-	s->uid = reply.msg.hdr.uid;
+	s->uid = reply->msg.hdr.uid;
 	s->guest_login = rep.action & 1;
 	if (!anonymous)
 		g_byte_array_append(mac_key, session_key, sizeof(session_key));
@@ -304,7 +305,6 @@ out_transport:
 	*errmsg = g_strdup_printf("session setup with %s failed: %s", p->server,
 				  g_strerror(-ret));
 out:
-	smb_reply_clear(&reply);
 	ntlmssp_challenge_clear(&chal);
 	if (nego)
 		g_byte_array_unref(nego);
@@ -319,9 +319,9 @@ out:
  * NTLMv2 in the Unicode password field, LMv2 in the OEM one (MS-CIFS
  * 3.2.4.2.4, MS-NLMP 3.3.2). */
 static int setup_classic(struct session *s, const struct session_params *p,
-			 const struct smb_negotiate_rep *neg, GByteArray *mac_key, char **errmsg)
+			 const struct smb_negotiate_rep *neg, struct smb_reply *reply,
+			 GByteArray *mac_key, char **errmsg)
 {
-	struct smb_reply reply = { 0 };
 	GByteArray *ntresp = g_byte_array_new();
 	uint8_t lmresp[24] = { 0 };
 	uint8_t session_key[16];
@@ -373,44 +373,95 @@ static int setup_classic(struct session *s, const struct session_params *p,
 		.native_os = native_os,
 		.native_lanman = native_lanman,
 	};
-	ret = setup_call(s, &req, &reply, sign_flag(p));
+	ret = setup_call(s, &req, reply, sign_flag(p));
 	if (ret < 0) {
 		*errmsg = g_strdup_printf("session setup with %s failed: %s", p->server,
 					  g_strerror(-ret));
 		goto out;
 	}
-	ret = smb_hdr_errno(&reply.msg.hdr);
-	if (ret < 0 && reply.msg.hdr.status == NT_STATUS_INVALID_PARAMETER) {
+	ret = smb_hdr_errno(&reply->msg.hdr);
+	if (ret < 0 && reply->msg.hdr.status == NT_STATUS_INVALID_PARAMETER) {
 		/* Samba's default "raw NTLMv2 auth = no" answers this way. */
 		*errmsg = g_strdup_printf("authentication failed for user %s on %s (%s): the "
 					  "server refuses classic NTLMv2 (Samba: raw NTLMv2 auth); "
 					  "use sec=ntlmssp",
-					  p->user, p->server, ntstatus_name(reply.msg.hdr.status));
+					  p->user, p->server, ntstatus_name(reply->msg.hdr.status));
 		goto out;
 	}
 	if (ret < 0) {
-		*errmsg = auth_error(p, reply.msg.hdr.status);
+		*errmsg = auth_error(p, reply->msg.hdr.status);
 		goto out;
 	}
 	struct smb_session_setup_rep rep;
-	ret = smb_session_setup_decode(&reply.msg, false, &rep);
+	ret = smb_session_setup_decode(&reply->msg, false, &rep);
 	if (ret < 0) {
 		*errmsg = g_strdup_printf("malformed session setup reply from %s", p->server);
 		goto out;
 	}
-	s->uid = reply.msg.hdr.uid;
+	s->uid = reply->msg.hdr.uid;
 	s->guest_login = rep.action & 1;
-	/* MS-CIFS 3.2.5.3: the MAC key is the session key followed by the
-	 * challenge response. */
+	/* MS-CIFS 3.2.5.3: the MAC key is the session key (for NTLMv2 the
+	 * session base key, MS-NLMP 3.3.2) followed by the whole NT response. */
 	if (!anonymous) {
 		g_byte_array_append(mac_key, session_key, sizeof(session_key));
 		g_byte_array_append(mac_key, ntresp->data, ntresp->len);
 	}
 out:
 	memset(session_key, 0, sizeof(session_key));
-	smb_reply_clear(&reply);
 	g_byte_array_unref(ntresp);
 	return ret;
+}
+
+/* MS-CIFS 3.2.5.3, MS-SMB 3.2.5.3: after the first authenticated session
+ * setup the MAC key is fixed and the server signs its reply with sequence
+ * number 1; the client's next request carries 2.  That reply is checked
+ * before anything else is trusted, as the first signed message.  A server may
+ * also not start signing for this session at all: Samba (4.x) has no session
+ * key after a classic (non-NTLMSSP) logon, so it neither signs nor checks,
+ * even with "server signing = mandatory", and its reply carries the unsigned
+ * placeholder.  Going on unsigned is then what the server itself does; only a
+ * user who asked for signing (-o sign) is refused. */
+static int start_signing(struct session *s, const struct session_params *p,
+			 const GByteArray *mac_key, struct smb_reply *reply, char **errmsg)
+{
+	bool required = s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED;
+
+	if (!p->sign && !required)
+		return 0;
+	/* Anonymous sessions have no key to sign with; servers let them
+	 * through unsigned (Samba does even with signing mandatory). */
+	if (!mac_key->len) {
+		if (!p->sign)
+			return 0;
+		*errmsg = g_strdup_printf("signing was required, but a guest session with %s "
+					  "has no key to sign with",
+					  p->server);
+		return -EACCES;
+	}
+	if (signing_verify(mac_key->data, mac_key->len, reply->frame, reply->len, 1)) {
+		conn_start_signing(s->conn, mac_key->data, mac_key->len, 2);
+		s->signing = true;
+		return 0;
+	}
+	if (!signing_is_unsigned(reply->frame, reply->len)) {
+		*errmsg = g_strdup_printf("bad signature on the session setup reply from %s",
+					  p->server);
+		return -EACCES;
+	}
+	if (p->sign) {
+		*errmsg = g_strdup_printf("signing was required, but server %s does not sign "
+					  "this session%s",
+					  p->server,
+					  s->extended_security
+						  ? ""
+						  : " (after a classic NTLMv2 logon Samba never "
+						    "signs; use sec=ntlmssp)");
+		return -EOPNOTSUPP;
+	}
+	log_warn("server %s requires signing but does not sign this session%s; going on "
+		 "unsigned, as the server does",
+		 p->server, s->extended_security ? "" : " (classic NTLMv2 logon)");
+	return 0;
 }
 
 /* ---- tree connect ---- */
@@ -534,7 +585,7 @@ int session_open(const struct session_params *p, struct session **out, char **er
 	struct session *s = g_new0(struct session, 1);
 	s->refs = 1;
 	struct smb_negotiate_rep neg = { 0 };
-	struct smb_reply neg_reply = { 0 };
+	struct smb_reply neg_reply = { 0 }, setup_reply = { 0 };
 	GByteArray *mac_key = g_byte_array_new();
 	int ret;
 
@@ -550,39 +601,13 @@ int session_open(const struct session_params *p, struct session **out, char **er
 	if (p->sec == SEC_NTLMSSP && !neg.extended_security)
 		log_info("server %s has no extended security; using classic NTLMv2", p->server);
 	if (s->extended_security)
-		ret = setup_extended(s, p, &neg, mac_key, errmsg);
+		ret = setup_extended(s, p, &neg, &setup_reply, mac_key, errmsg);
 	else
-		ret = setup_classic(s, p, &neg, mac_key, errmsg);
+		ret = setup_classic(s, p, &neg, &setup_reply, mac_key, errmsg);
+	if (ret == 0)
+		ret = start_signing(s, p, mac_key, &setup_reply, errmsg);
 	if (ret < 0)
 		goto out_free;
-	if (p->sign || (s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED)) {
-		/* Anonymous sessions have no key to sign with; servers let them
-		 * through unsigned (Samba does even with signing mandatory). */
-		if (!mac_key->len && p->sign) {
-			*errmsg = g_strdup_printf("signing was required, but a guest session "
-						  "with %s has no key to sign with",
-						  p->server);
-			ret = -EACCES;
-			goto out_free;
-		}
-	}
-	if (mac_key->len && !s->extended_security &&
-	    (p->sign || (s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED))) {
-		/* Samba 4.17 rejects our signatures after a classic NTLMv2 logon
-		 * (key = session key + NTLMv2 response); until that is understood,
-		 * say so instead of failing with "bad signature". */
-		*errmsg = g_strdup_printf("server %s requires signing, which smbfuse supports "
-					  "only with sec=ntlmssp",
-					  p->server);
-		ret = -EOPNOTSUPP;
-		goto out_free;
-	}
-	if (mac_key->len &&
-	    (p->sign || (s->security_mode & NEGOTIATE_SECURITY_SIGNATURES_REQUIRED))) {
-		/* MS-CIFS 3.2.5.3: the first signed request carries sequence 2. */
-		conn_start_signing(s->conn, mac_key->data, mac_key->len, 2);
-		s->signing = true;
-	}
 	if (s->guest_login && !p->guest && p->sec != SEC_NONE)
 		log_warn("server %s logged user %s in as guest", p->server, p->user);
 	s->user = g_strdup(p->guest ? "(guest)" : p->user);
@@ -609,6 +634,7 @@ out:
 	g_byte_array_unref(mac_key);
 	smb_negotiate_rep_clear(&neg);
 	smb_reply_clear(&neg_reply);
+	smb_reply_clear(&setup_reply);
 	return ret;
 }
 

@@ -71,3 +71,14 @@ bool signing_verify(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t
 		diff |= received[i] ^ expect[i];
 	return diff == 0;
 }
+
+bool signing_is_unsigned(const uint8_t *smb_msg, size_t len)
+{
+	static const uint8_t zero[SIG_LEN];
+	static const uint8_t placeholder[SIG_LEN] = { 'B', 'S', 'R', 'S', 'P', 'Y', 'L', ' ' };
+
+	if (!smb_msg || len < HDR_LEN)
+		return false;
+	return memcmp(smb_msg + SIG_OFF, zero, SIG_LEN) == 0 ||
+	       memcmp(smb_msg + SIG_OFF, placeholder, SIG_LEN) == 0;
+}

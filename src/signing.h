@@ -14,5 +14,8 @@ int signing_sign(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t le
 /* Returns true if the signature in smb_msg matches seq (message restored). */
 bool signing_verify(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
 		    uint32_t seq);
+/* True if the signature field holds what a server that has no key sends:
+ * zeros, or "BSRSPYL " in a session setup reply (Windows and Samba). */
+bool signing_is_unsigned(const uint8_t *smb_msg, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
  * tamper and sequence-mismatch detection. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "crypto.h"
@@ -107,6 +108,25 @@ static void test_bad_args(void)
 	CHECK(signing_verify(key, 16, msg, 32, 7));
 }
 
+/* What a server without a key puts in the field: zeros, or "BSRSPYL " in a
+ * session setup reply (Samba's smb1_signing_sign_pdu; Windows does the same). */
+static void test_unsigned(void)
+{
+	uint8_t key[16] = { 1 }, msg[64];
+	size_t len = load_msg(msg, sizeof(msg));
+
+	CHECK(signing_is_unsigned(msg, len));
+	memcpy(msg + 14, "BSRSPYL ", 8);
+	CHECK(signing_is_unsigned(msg, len));
+	CHECK(!signing_verify(key, 16, msg, len, 1));
+	memcpy(msg + 14, "BSRSPYL!", 8);
+	CHECK(!signing_is_unsigned(msg, len));
+	CHECK_INT(signing_sign(key, 16, msg, len, 1), 0);
+	CHECK(!signing_is_unsigned(msg, len));
+	CHECK(!signing_is_unsigned(msg, 31));
+	CHECK(!signing_is_unsigned(NULL, len));
+}
+
 int main(void)
 {
 	const char *err = NULL;
@@ -118,5 +138,6 @@ int main(void)
 	test_vectors();
 	test_round_trip();
 	test_bad_args();
+	test_unsigned();
 	CHECK_DONE();
 }

@@ -25,9 +25,14 @@
 
 struct conn;
 
+/* The SMB ports: direct TCP (MS-SMB 2.1) and the NetBIOS session service
+ * (RFC 1002, MS-CIFS 2.1.1.2). */
+#define SMB_DIRECT_PORT 445
+#define SMB_NETBIOS_PORT 139
+
 struct conn_params {
 	const char *host;
-	uint16_t port;
+	uint16_t port;            /* 0: 445, then 139 with NetBIOS if 445 refuses */
 	bool netbios;             /* NetBIOS session request first (port 139 style) */
 	const char *called_name;  /* servern=; NULL: derived from host, *SMBSERVER fallback */
 	const char *calling_name; /* NULL: local host name */
@@ -43,6 +48,8 @@ int conn_open(const struct conn_params *p, struct conn **out, char **errmsg);
 /* Fails every pending request, closes the socket, joins the receiver. */
 void conn_free(struct conn *c);
 bool conn_alive(struct conn *c);
+/* The TCP port connected to (the one that answered, for port 0). */
+uint16_t conn_port(struct conn *c);
 /* Why it died (negative errno), 0 while alive. */
 int conn_error(struct conn *c);
 

@@ -35,11 +35,11 @@ auth="username=$SMB_USER,password=$SMB_PASS"
 # start_fake NAME MODE ADDR PORT [TARGET]: portfake.py in the background,
 # its log in $T_ROOT/NAME.log; waits until it listens.
 start_fake() {
-	local name=$1 i
+	local name=$1
 	shift
-	python3 "$top_srcdir/tests/integration/portfake.py" "$@" 600 >"$T_ROOT/$name.log" 2>&1 &
+	python3 "$(dirname "$0")/portfake.py" "$@" 600 >"$T_ROOT/$name.log" 2>&1 &
 	register_helper $!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q ready "$T_ROOT/$name.log" && return 0
 		sleep 0.1
 	done

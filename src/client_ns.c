@@ -329,6 +329,18 @@ int client_truncate(struct client *c, const char *path, uint64_t size)
 	int ret = len < 0 ? (int)len
 			  : client_set_path_info(c, smb_path, SMB_SET_FILE_END_OF_FILE_INFO, data,
 						 (size_t)len);
+	/* Refused by path (Samba 4.17: INVALID_LEVEL; Impacket: every path):
+	 * open and truncate the handle, as the Linux client does. */
+	if (ret == -EINVAL || ret == -EOPNOTSUPP) {
+		uint16_t fid;
+		ret = client_nt_create(c, smb_path, FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN,
+				       FILE_NON_DIRECTORY_FILE, &fid);
+		if (ret == 0) {
+			ret = client_ftruncate(c, fid, size);
+			int cret = client_close(c, fid);
+			ret = ret < 0 ? ret : cret;
+		}
+	}
 	g_free(smb_path);
 	return ret;
 }

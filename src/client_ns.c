@@ -297,9 +297,16 @@ int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir)
 		ret = 0;
 	} else {
 		/* Without UNIX extensions the only permission SMB stores is
-		 * the DOS read-only attribute: it follows the write bits. */
-		uint32_t attrs = (mode & 0222) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY;
-		ret = set_basic(c, smb_path, 0, 0, attrs);
+		 * the DOS read-only attribute: it follows the write bits.
+		 * Set it only when it changes: a BASIC_INFO set is not
+		 * harmless everywhere (Impacket's smbserver 0.10 takes its
+		 * "leave alone" zero times for 1969 on a handle). */
+		bool readonly = !(mode & 0222);
+		struct smb_file_info fi;
+		ret = client_getattr(c, path, &fi);
+		if (ret < 0 || !!(fi.attrs & FILE_ATTRIBUTE_READONLY) != readonly)
+			ret = set_basic(c, smb_path, 0, 0,
+					readonly ? FILE_ATTRIBUTE_READONLY : FILE_ATTRIBUTE_NORMAL);
 	}
 	g_free(smb_path);
 	return ret;

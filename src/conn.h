@@ -26,7 +26,7 @@
 struct conn;
 
 /* The SMB ports: direct TCP (MS-SMB 2.1) and the NetBIOS session service
- * (RFC 1002, MS-CIFS 2.1.1.2). */
+ * (RFC 1002, MS-CIFS 2.1.1). */
 #define SMB_DIRECT_PORT 445
 #define SMB_NETBIOS_PORT 139
 

@@ -137,6 +137,20 @@ out:
 	return ret;
 }
 
+/* The same through a handle: open (files and directories alike), set, close. */
+static int set_info_by_handle(struct client *c, const char *smb_path, uint16_t level,
+			      const uint8_t *data, size_t len)
+{
+	uint16_t fid;
+	int ret = client_nt_create(c, smb_path, FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0,
+				   &fid, NULL);
+	if (ret < 0)
+		return ret;
+	ret = client_set_file_info(c, fid, level, data, len);
+	int cret = client_close(c, fid);
+	return ret < 0 ? ret : cret;
+}
+
 int client_set_path_info(struct client *c, const char *smb_path, uint16_t level,
 			 const uint8_t *data, size_t len)
 {
@@ -149,6 +163,15 @@ int client_set_path_info(struct client *c, const char *smb_path, uint16_t level,
 	int ret = session_trans2(c->session, TRANS2_SET_PATH_INFORMATION, params, (uint16_t)plen,
 				 data, (uint16_t)len, 2, &reply);
 	smb_reply_clear(&reply);
+	/* A server that refuses an attribute level by path may take it on a
+	 * handle (TRANS2_SET_FILE_INFORMATION, MS-CIFS 2.2.6.9), as the Linux
+	 * client falls back: Impacket's smbserver (0.10) refuses every path
+	 * here with OBJECT_PATH_SYNTAX_BAD.  Only for attributes: not for the
+	 * levels that create (UNIX_LINK, UNIX_HLINK: the path does not exist
+	 * yet), and END_OF_FILE has client_truncate's own way. */
+	bool attr_level = level == SMB_SET_FILE_BASIC_INFO || level == SMB_SET_FILE_UNIX_BASIC;
+	if (attr_level && (ret == -EINVAL || ret == -EOPNOTSUPP))
+		ret = set_info_by_handle(c, smb_path, level, data, len);
 	return ret;
 }
 
@@ -225,7 +248,13 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 	char *dir = client_smb_path(c, path);
 	if (!dir)
 		return client_path_error(c, path, -ENOENT);
-	char *pattern = g_strdup_printf("%s%c*", dir, s->path_sep);
+	/* The root is "\\" already: "\\\\*" would name the root of a share
+	 * called "" to a strict server (Impacket refuses it as outside the
+	 * share); Samba folds the double separator. */
+	size_t dlen = strlen(dir);
+	char *pattern = dlen && dir[dlen - 1] == s->path_sep
+				? g_strconcat(dir, "*", NULL)
+				: g_strdup_printf("%s%c*", dir, s->path_sep);
 	struct smb_find_first_req first = {
 		.pattern = pattern,
 		.search_attrs = SMB_SEARCH_ALL_ATTRS,
@@ -247,13 +276,28 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 		goto out_proto;
 	uint16_t sid = rep.sid;
 	search_open = true;
+	/* Impacket's smbserver (0.10) frames FIND_NEXT2 replies wrongly: the
+	 * entries are not padded out to the NextEntryOffset they announce, and
+	 * SearchCount is one more than the entries sent.  Its FIND_FIRST2 is
+	 * right, and gives it away by a LastNameOffset at the end of the data
+	 * rather than at the last entry (MS-CIFS 2.2.6.2.2).  From such a
+	 * server take the rest one entry at a time: asked for two, it sends
+	 * one, whose framing cannot be wrong. */
+	bool one_by_one = !rep.end_of_search && reply.t2.total_data &&
+			  rep.last_name_offset >= reply.t2.total_data;
+	if (one_by_one)
+		log_debug("listing %s: FIND_NEXT2 one entry at a time (LastNameOffset %u past "
+			  "the data)",
+			  dir, rep.last_name_offset);
 
 	for (int round = 0; round < FIND_MAX_ROUNDS; round++) {
+		uint16_t count = rep.search_count;
+		if (one_by_one && round > 0 && count > 1)
+			count = 1;
 		g_free(last_name);
 		last_name = NULL;
 		ret = smb_find_parse_entries(reply.t2.data, reply.t2.total_data, level, true,
-					     rep.search_count, find_entry, &fc, &last_name,
-					     &resume_key);
+					     count, find_entry, &fc, &last_name, &resume_key);
 		if (ret == -EPROTO)
 			goto out_proto;
 		if (ret != 0)
@@ -270,7 +314,7 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 		smb_reply_clear(&reply);
 		struct smb_find_next_req next = {
 			.sid = sid,
-			.search_count = FIND_BATCH,
+			.search_count = one_by_one ? 2 : FIND_BATCH,
 			.info_level = level,
 			.resume_key = resume_key,
 			.flags = flags | SMB_FIND_CONTINUE_FROM_LAST,

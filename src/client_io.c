@@ -276,13 +276,49 @@ int client_flush(struct client *c, uint16_t fid)
 	return ret < 0 ? ret : client_simple_call(c, &w);
 }
 
+/* The end of file of an open file (TRANS2_QUERY_FILE_INFORMATION,
+ * SMB_QUERY_FILE_STANDARD_INFO: MS-CIFS 2.2.8.3.7). */
+static int file_size(struct client *c, uint16_t fid, uint64_t *size)
+{
+	uint8_t params[8];
+	struct smb_reply reply = { 0 };
+	struct smb_file_info fi;
+	long plen = smb_qfileinfo_params(params, sizeof(params), fid,
+					 SMB_QUERY_FILE_STANDARD_INFO);
+	if (plen < 0)
+		return (int)plen;
+	int ret = session_trans2(c->session, TRANS2_QUERY_FILE_INFORMATION, params,
+				 (uint16_t)plen, NULL, 0, 2, &reply);
+	if (ret == 0)
+		ret = smb_parse_file_standard_info(reply.t2.data, reply.t2.total_data, &fi);
+	if (ret == 0)
+		*size = fi.end_of_file;
+	smb_reply_clear(&reply);
+	return ret;
+}
+
 int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 {
 	uint8_t data[16];
 	long len = smb_set_end_of_file_data(data, sizeof(data), size);
 	if (len < 0)
 		return (int)len;
-	return client_set_file_info(c, fid, SMB_SET_FILE_END_OF_FILE_INFO, data, (size_t)len);
+	int ret = client_set_file_info(c, fid, SMB_SET_FILE_END_OF_FILE_INFO, data, (size_t)len);
+	if (ret < 0)
+		return ret;
+	/* A truncate the server did not do must not look done.  Impacket's
+	 * smbserver (0.10) answers success to END_OF_FILE_INFO but only ever
+	 * grows a file (it writes a zero byte at size - 1, also when asked to
+	 * shrink).  One query tells; a server that cannot answer it is
+	 * believed. */
+	uint64_t now;
+	if (file_size(c, fid, &now) == 0 && now != size) {
+		log_warn("server ignored a truncate to %llu bytes (the file has %llu); "
+			 "it cannot shrink files",
+			 (unsigned long long)size, (unsigned long long)now);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /* ---- read / write ---- */

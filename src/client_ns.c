@@ -297,9 +297,16 @@ int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir)
 		ret = 0;
 	} else {
 		/* Without UNIX extensions the only permission SMB stores is
-		 * the DOS read-only attribute: it follows the write bits. */
-		uint32_t attrs = (mode & 0222) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY;
-		ret = set_basic(c, smb_path, 0, 0, attrs);
+		 * the DOS read-only attribute: it follows the write bits.
+		 * Set it only when it changes: a BASIC_INFO set is not
+		 * harmless everywhere (Impacket's smbserver 0.10 takes its
+		 * "leave alone" zero times for 1969 on a handle). */
+		bool readonly = !(mode & 0222);
+		struct smb_file_info fi;
+		ret = client_getattr(c, path, &fi);
+		if (ret < 0 || !!(fi.attrs & FILE_ATTRIBUTE_READONLY) != readonly)
+			ret = set_basic(c, smb_path, 0, 0,
+					readonly ? FILE_ATTRIBUTE_READONLY : FILE_ATTRIBUTE_NORMAL);
 	}
 	g_free(smb_path);
 	return ret;
@@ -329,6 +336,18 @@ int client_truncate(struct client *c, const char *path, uint64_t size)
 	int ret = len < 0 ? (int)len
 			  : client_set_path_info(c, smb_path, SMB_SET_FILE_END_OF_FILE_INFO, data,
 						 (size_t)len);
+	/* Refused by path (Samba 4.17: INVALID_LEVEL; Impacket: every path):
+	 * open and truncate the handle, as the Linux client does. */
+	if (ret == -EINVAL || ret == -EOPNOTSUPP) {
+		uint16_t fid;
+		ret = client_nt_create(c, smb_path, FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN,
+				       FILE_NON_DIRECTORY_FILE, &fid, NULL);
+		if (ret == 0) {
+			ret = client_ftruncate(c, fid, size);
+			int cret = client_close(c, fid);
+			ret = ret < 0 ? ret : cret;
+		}
+	}
 	g_free(smb_path);
 	return ret;
 }

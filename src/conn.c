@@ -54,6 +54,7 @@ struct conn {
 	gint refs;
 	int fd;
 	char *peer; /* "host:port" for logs */
+	uint16_t port; /* the TCP port connected to */
 	int request_timeout_ms;
 
 	GMutex lock;
@@ -379,6 +380,41 @@ out:
 	return fd;
 }
 
+/* No port given: 445 with direct TCP, then 139 with a NetBIOS session, as
+ * mount.cifs and the Linux kernel client do (old servers, Windows 9x/NT 4
+ * among them, listen on 139 only).  Only a refused 445 (the host is up,
+ * nothing listens) moves on, and both tries share one connect timeout: a
+ * host that does not answer is not waited for twice. */
+static int open_default_ports(const struct conn_params *p, uint16_t *port, char **errmsg)
+{
+	struct conn_params q = *p;
+	gint64 start = g_get_monotonic_time();
+
+	q.port = SMB_DIRECT_PORT;
+	q.netbios = false;
+	*port = q.port;
+	int fd = open_socket(&q, errmsg);
+	int left = p->connect_timeout_ms - (int)((g_get_monotonic_time() - start) / 1000);
+	if (fd != -ECONNREFUSED || left <= 0)
+		return fd;
+
+	char *first = *errmsg;
+	*errmsg = NULL;
+	log_debug("%s: %s; trying port %u with NetBIOS", p->host, first, SMB_NETBIOS_PORT);
+	q.port = SMB_NETBIOS_PORT;
+	q.netbios = true;
+	q.connect_timeout_ms = left;
+	*port = q.port;
+	fd = open_socket(&q, errmsg);
+	if (fd < 0) {
+		char *second = *errmsg;
+		*errmsg = g_strdup_printf("%s; %s", first, second ? second : "");
+		g_free(second);
+	}
+	g_free(first);
+	return fd;
+}
+
 /* ---- completion and failure ---- */
 
 /* Completes req (removed from pending by the caller, credit released):
@@ -680,14 +716,16 @@ static gpointer reader_main(gpointer data)
 int conn_open(const struct conn_params *p, struct conn **out, char **errmsg)
 {
 	*errmsg = NULL;
-	int fd = open_socket(p, errmsg);
+	uint16_t port = p->port;
+	int fd = port ? open_socket(p, errmsg) : open_default_ports(p, &port, errmsg);
 	if (fd < 0)
 		return fd;
 
 	struct conn *c = g_new0(struct conn, 1);
 	c->refs = 1;
 	c->fd = fd;
-	c->peer = g_strdup_printf("%s port %u", p->host, p->port);
+	c->port = port;
+	c->peer = g_strdup_printf("%s port %u", p->host, port);
 	c->request_timeout_ms = p->request_timeout_ms > 0 ? p->request_timeout_ms : 60000;
 	g_mutex_init(&c->lock);
 	g_mutex_init(&c->send_lock);
@@ -745,6 +783,11 @@ bool conn_alive(struct conn *c)
 	bool alive = !c->abandoned;
 	g_mutex_unlock(&c->lock);
 	return alive;
+}
+
+uint16_t conn_port(struct conn *c)
+{
+	return c->port; /* set before the connection is shared */
 }
 
 int conn_error(struct conn *c)

@@ -44,9 +44,14 @@
 
 struct conn;
 
+/* The SMB ports: direct TCP (MS-SMB 2.1) and the NetBIOS session service
+ * (RFC 1002, MS-CIFS 2.1.1). */
+#define SMB_DIRECT_PORT 445
+#define SMB_NETBIOS_PORT 139
+
 struct conn_params {
 	const char *host;
-	uint16_t port;
+	uint16_t port;            /* 0: 445, then 139 with NetBIOS if 445 refuses */
 	bool netbios;             /* NetBIOS session request first (port 139 style) */
 	const char *called_name;  /* servern=; NULL: derived from host, *SMBSERVER fallback */
 	const char *calling_name; /* NULL: local host name */
@@ -93,6 +98,8 @@ struct conn *conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
 /* Usable for new requests: neither abandoned nor dead. */
 bool conn_alive(struct conn *c);
+/* The TCP port connected to (the one that answered, for port 0). */
+uint16_t conn_port(struct conn *c);
 /* Why it stopped being usable (negative errno), 0 while usable. */
 int conn_error(struct conn *c);
 

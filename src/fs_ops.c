@@ -169,7 +169,7 @@ static char *stats_report(struct smbfuse *fs)
 
 	pool_get_info(fs->pool, &pi);
 	g_string_append_printf(out, "server: %s port %u\nshare: %s\nuser: %s\n",
-			       fs->opts->host, fs->opts->port, s->unc, s->user);
+			       fs->opts->host, conn_port(s->conn), s->unc, s->user);
 	g_string_append(out, "dialect: NT LM 0.12\n");
 	g_string_append_printf(out, "capabilities: 0x%08x", s->server_caps);
 	for (unsigned i = 0; i < G_N_ELEMENTS(cap_names); i++)

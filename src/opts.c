@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "log.h"
 
 #define UNSET_ID ((unsigned)-1)
@@ -336,8 +337,13 @@ int opts_parse(struct fuse_args *args, struct smbfuse_opts *o, char **errmsg)
 		*errmsg = g_strdup("rsize and wsize must be at least 1024");
 		return -EINVAL;
 	}
-	if (!o->port)
-		o->port = o->netbios ? 139 : 445;
+	/* Port 139 is the NetBIOS session service: a session request comes
+	 * first there (RFC 1002), whatever -o netbios says, as with mount.cifs.
+	 * Without a port, 445 then 139 (conn_open); with netbios, 139. */
+	if (o->port == SMB_NETBIOS_PORT)
+		o->netbios = true;
+	if (!o->port && o->netbios)
+		o->port = SMB_NETBIOS_PORT;
 
 	if (o->sec) {
 		static const char *const known[] = { "ntlmssp", "ntlmsspi", "ntlmv2", "ntlmv2i",
@@ -519,7 +525,8 @@ void opts_print_help(const char *progname)
 	       "                        (classic challenge/response), none (anonymous);\n"
 	       "                        append i (ntlmsspi, ntlmv2i) to require signing\n"
 	       "    sign                require SMB message signing\n"
-	       "    port=N              TCP port (default 445, or 139 with netbios)\n"
+	       "    port=N              TCP port (default: 445, and 139 if 445 refuses;\n"
+	       "                        139 with netbios); port 139 implies netbios\n"
 	       "    netbios             NetBIOS session service (session request first)\n"
 	       "    servern=NAME        NetBIOS name of the server (default: from the host\n"
 	       "                        name, falling back to *SMBSERVER)\n"

@@ -472,7 +472,11 @@ static int tree_connect(struct session *s, const struct session_params *p, char 
 	struct wr w;
 	struct smb_reply reply = { 0 };
 
-	s->unc = g_strdup_printf("\\\\%s\\%s", p->server, p->share);
+	s->unc = smb_tree_unc(p->server, p->share);
+	if (!s->unc) {
+		*errmsg = g_strdup_printf("share name '%s' is not valid UTF-8", p->share);
+		return -EINVAL;
+	}
 	conn_msg_begin(s->conn, &w, buf, sizeof(buf), SMB_COM_TREE_CONNECT_ANDX, 0, s->uid);
 	int ret = smb_tree_connect_encode(&w, s->unc, true);
 	if (ret == 0)
@@ -502,7 +506,7 @@ static int tree_connect(struct session *s, const struct session_params *p, char 
 		*errmsg = g_strdup_printf("malformed tree connect reply from %s", p->server);
 		goto out;
 	}
-	if (strcmp(rep.service, "A:") != 0) {
+	if (!smb_tree_service_is_disk(rep.service)) {
 		*errmsg = g_strdup_printf("%s is not a disk share (service \"%s\")", s->unc,
 					  rep.service);
 		ret = -ENOTDIR;

@@ -148,6 +148,11 @@ int smb_logoff_encode(struct wr *w);
 
 /* ---- SMB_COM_TREE_CONNECT_ANDX / TREE_DISCONNECT (smb_tree.c) ---- */
 
+/* "\\\\SERVER\\SHARE" with the share upper-cased; NULL if share is not
+ * UTF-8.  Free with g_free. */
+char *smb_tree_unc(const char *server, const char *share);
+/* true unless the reply's service is a printer, named pipe or comm device. */
+bool smb_tree_service_is_disk(const char *service);
 /* path: "\\\\SERVER\\SHARE"; service "?????" (any). User-level security, so
  * the password is a single NUL byte. */
 int smb_tree_connect_encode(struct wr *w, const char *unc_path, bool unicode);

@@ -64,6 +64,16 @@ int smb_msg_parse(const uint8_t *buf, size_t len, struct smb_msg *m)
 	m->hdr.uid = rd_le16(&r);
 	m->hdr.mid = rd_le16(&r);
 
+	/* An error reply that ends with the header, without even WordCount and
+	 * ByteCount: Impacket's smbserver answers commands it does not
+	 * implement (FIND_CLOSE2...) so.  Read it as wct 0, bcc 0: the status
+	 * is all there is to say. */
+	if (len == SMB_HDR_LEN && m->hdr.status != 0 && !r.overflow) {
+		m->bytes_off = r.pos;
+		m->base = buf;
+		m->len = len;
+		return 0;
+	}
 	/* 2.2.3.2 / 2.2.3.3: WordCount, the words, then ByteCount and the bytes
 	 * must all lie inside the message.  Trailing data after the bytes is
 	 * allowed (AndX chains, READ_ANDX data beyond a 16-bit ByteCount). */

@@ -37,8 +37,29 @@ static void test_unc_forms(void)
 	CHECK_STR(o.host, "srv");
 	CHECK_STR(o.share, "share");
 	CHECK(o.subdir == NULL);
-	CHECK_INT(o.port, 445);
+	CHECK_INT(o.port, 0); /* 445, then 139 with NetBIOS: conn_open */
+	CHECK(!o.netbios);
 	opts_free(&o);
+
+	/* Port 139, from the UNC or -o port=, is the NetBIOS session service;
+	 * an explicit 445 is just that. */
+	static const struct {
+		const char *unc, *opts;
+		unsigned port;
+		bool netbios;
+	} ports[] = {
+		{ "//srv:139/share", "password=x", 139, true },
+		{ "//srv/share", "password=x,port=139", 139, true },
+		{ "//srv/share", "password=x,port=445", 445, false },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(ports); i++) {
+		CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", ports[i].unc, "/mnt", "-o",
+							   ports[i].opts, NULL }),
+			  0);
+		CHECK_INT(o.port, ports[i].port);
+		CHECK(o.netbios == ports[i].netbios);
+		opts_free(&o);
+	}
 
 	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//127.0.0.1:4450/s/a/b/", "/mnt",
 						   "-o", "guest", NULL }),

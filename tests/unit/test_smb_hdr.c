@@ -76,6 +76,7 @@ static void test_hdr_encode(void)
 static void test_msg_parse(void)
 {
 	uint8_t v[128];
+	uint8_t bad[128];
 	struct smb_msg m;
 	size_t n = unhex(sample_hdr_hex, v, sizeof(v));
 
@@ -119,16 +120,31 @@ static void test_msg_parse(void)
 	rd_u8(&r); /* the trailing bytes are outside */
 	CHECK(r.overflow);
 
-	/* Every truncation fails (the last two bytes are trailing data). */
+	/* Every truncation fails (the last two bytes are trailing data), but
+	 * the bare header of this error reply (Impacket's way to refuse). */
 	for (size_t k = 0; k < n - 2; k++) {
 		uint8_t *c;
-		CHECK_INT(parse_copy(v, k, &c, &m), -EPROTO);
+		CHECK_INT(parse_copy(v, k, &c, &m), k == SMB_HDR_LEN ? 0 : -EPROTO);
 		g_free(c);
 	}
+	uint8_t *hc;
+	CHECK_INT(parse_copy(v, SMB_HDR_LEN, &hc, &m), 0);
+	CHECK_INT(m.hdr.status, 0xC0000022);
+	CHECK_INT(m.wct, 0);
+	CHECK_INT(m.bcc, 0);
+	CHECK_INT(m.bytes_off, SMB_HDR_LEN);
+	smb_msg_words(&m, &r);
+	CHECK_INT(rd_remaining(&r), 0);
+	smb_msg_bytes(&m, &r);
+	CHECK_INT(rd_remaining(&r), 0);
+	g_free(hc);
+	/* A success reply must have both counts. */
+	memcpy(bad, v, SMB_HDR_LEN);
+	memset(bad + 5, 0, 4);
+	CHECK_INT(smb_msg_parse(bad, SMB_HDR_LEN, &m), -EPROTO);
 	CHECK_INT(smb_msg_parse(NULL, 0, &m), -EPROTO);
 
 	/* Bad magic, SMB2 magic (a server that dropped SMB1). */
-	uint8_t bad[128];
 	memcpy(bad, v, n);
 	bad[0] = 0xFE;
 	CHECK_INT(smb_msg_parse(bad, n, &m), -EPROTONOSUPPORT);

@@ -473,6 +473,28 @@ static void test_tree_connect_encode(void)
 	CHECK_INT(smb_tree_connect_encode(&w, "\\\\srv\\\xfe", true), -EINVAL);
 }
 
+static void test_tree_unc(void)
+{
+	char *u = smb_tree_unc("127.0.0.1", "share");
+	CHECK_STR(u, "\\\\127.0.0.1\\SHARE");
+	g_free(u);
+	/* The server part is left alone; only the share is upper-cased, one
+	 * code point for one (sharp s has no one-letter capital). */
+	u = smb_tree_unc("nas.example", "Caf\xc3\xa9-\xc3\x9f_1$");
+	CHECK_STR(u, "\\\\nas.example\\CAF\xc3\x89-\xc3\x9f_1$");
+	g_free(u);
+	CHECK(smb_tree_unc("srv", "\xfe") == NULL);
+	CHECK(smb_tree_unc(NULL, "x") == NULL);
+	CHECK(smb_tree_unc("srv", NULL) == NULL);
+
+	CHECK(smb_tree_service_is_disk("A:"));
+	CHECK(smb_tree_service_is_disk("SHARE"));
+	CHECK(smb_tree_service_is_disk(""));
+	CHECK(!smb_tree_service_is_disk("LPT1:"));
+	CHECK(!smb_tree_service_is_disk("IPC"));
+	CHECK(!smb_tree_service_is_disk("COMM"));
+}
+
 static int tree_decode_hex(const char *hex, struct smb_tree_connect_rep *r)
 {
 	uint8_t v[256];
@@ -515,12 +537,19 @@ static void test_tree_connect_decode(void)
 	CHECK_STR(r.service, "A:");
 	CHECK_INT(tree_decode_hex(HDR_TC_REP "03 ff 00 0000 0100 0000", &r), 0);
 	CHECK_STR(r.service, "");
-	/* 15 characters fit, 16 do not. */
+	/* 15 characters fit; a longer service is cut (Impacket sends the
+	 * share's name, of any length). */
 	CHECK_INT(tree_decode_hex(HDR_TC_REP "03 ff 00 0000 0100 1000"
 					     "414141414141414141414141414141 00", &r), 0);
 	CHECK_STR(r.service, "AAAAAAAAAAAAAAA");
 	CHECK_INT(tree_decode_hex(HDR_TC_REP "03 ff 00 0000 0100 1000"
-					     "41414141414141414141414141414141", &r), -EPROTO);
+					     "41414141414141414141414141414142", &r), 0);
+	CHECK_STR(r.service, "AAAAAAAAAAAAAAA");
+	/* Impacket 0.10's form of reply to \\127.0.0.1\SHARE: the share's name as
+	 * the service. */
+	CHECK_INT(tree_decode_hex(HDR_TC_REP "07 ff 00 0000 0100 00000000 00000000 1000"
+					     "534841524500 4e00540046005300 0000", &r), 0);
+	CHECK_STR(r.service, "SHARE");
 
 	/* Word counts other than 3 and 7. */
 	static const char *const bad_wct[] = {
@@ -604,6 +633,7 @@ int main(void)
 	test_logoff();
 	test_tree_connect_encode();
 	test_tree_connect_decode();
+	test_tree_unc();
 	test_tree_disconnect();
 	test_echo();
 	CHECK_DONE();

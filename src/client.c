@@ -180,19 +180,15 @@ int client_simple_call(struct client *c, struct wr *w)
 struct find_ctx {
 	client_dir_cb cb;
 	void *ctx;
+	unsigned seen; /* entries the parser delivered in this batch */
 };
 
 static int find_entry(void *data, const char *name, const struct smb_file_info *fi)
 {
 	struct find_ctx *fc = data;
+	fc->seen++;
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return 0;
-	/* A '/' in a server name would make the kernel fail the whole listing;
-	 * such a file cannot be named through this mount anyway. */
-	if (strchr(name, '/')) {
-		log_debug("skipping directory entry with '/' in its name: %s", name);
-		return 0;
-	}
 	return fc->cb(fc->ctx, name, fi);
 }
 
@@ -251,6 +247,7 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 	for (int round = 0; round < FIND_MAX_ROUNDS; round++) {
 		g_free(last_name);
 		last_name = NULL;
+		fc.seen = 0;
 		ret = smb_find_parse_entries(reply.t2.data, reply.t2.total_data, level, true,
 					     rep.search_count, find_entry, &fc, &last_name,
 					     &resume_key);
@@ -258,6 +255,11 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 			goto out_proto;
 		if (ret != 0)
 			goto out;
+		/* The parser skips names the mount cannot show (empty, '/' or
+		 * NUL inside, invalid encoding) rather than fail the listing. */
+		if (fc.seen < rep.search_count)
+			log_warn("%s: skipped %u directory entries with unusable names", dir,
+				 rep.search_count - fc.seen);
 		if (rep.end_of_search) {
 			search_open = false; /* CLOSE_AT_EOS */
 			goto out;

@@ -89,6 +89,14 @@ static int query_path(struct client *c, const char *smb_path, uint16_t level,
 			      (uint16_t)plen, NULL, 0, 2, reply);
 }
 
+int client_smb_path_exists(struct client *c, const char *smb_path)
+{
+	struct smb_reply reply = { 0 };
+	int ret = query_path(c, smb_path, SMB_QUERY_FILE_BASIC_INFO, &reply);
+	smb_reply_clear(&reply);
+	return ret;
+}
+
 int client_getattr(struct client *c, const char *path, struct smb_file_info *fi)
 {
 	struct smb_reply reply = { 0 };

@@ -137,14 +137,16 @@ static int rename_replace_in_dir(struct client *c, const char *from, const char 
 	return ret < 0 ? ret : cret;
 }
 
-/* Samba refuses the in-directory replace for some sources (names starting
- * with a dot, which it marks hidden, answer NO_SUCH_FILE): then replace the
- * old way, remove the target and rename, which is not atomic. */
+/* Last resort, not atomic: remove the target, then rename.  Only for a
+ * source just verified to exist (a failed rename must not cost the target
+ * its data), on servers where no atomic replace worked (README). */
 static int rename_by_unlink(struct client *c, const char *from, const char *to)
 {
-	log_debug("rename %s -> %s: in-directory replace refused, removing the target first",
-		  from, to);
-	int ret = delete_file(c, to);
+	int ret = client_smb_path_exists(c, from);
+	if (ret < 0)
+		return ret;
+	log_debug("rename %s -> %s: no atomic replace, removing the target first", from, to);
+	ret = delete_file(c, to);
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	return rename_plain(c, from, to);
@@ -160,10 +162,19 @@ static void split_smb_path(const char *path, char sep, char **dir, const char **
 }
 
 /* rename(2) semantics: the target is replaced if it exists, atomically for
- * anyone looking at it.  Samba renames with replacement only within a
- * directory, so across directories the source first moves next to the
- * target under a temporary name (a plain rename: nothing is replaced yet),
- * then replaces it there; if that fails it moves back. */
+ * anyone looking at it, and a failed rename leaves it alone.  Samba renames
+ * with replacement only within a directory (FILE_RENAME_INFORMATION takes a
+ * bare name), so otherwise the source first moves next to the target under
+ * a temporary name (a plain rename: nothing is replaced yet), then replaces
+ * it there; if that fails it moves back.
+ *
+ * NO_SUCH_FILE from the in-directory replace is ambiguous: the source may
+ * be gone (another client removed it), or Samba refused it because it is
+ * hidden - its SMB1 FILE_RENAME_INFORMATION passes no search attributes to
+ * can_rename(), and with "hide dot files" (the default) every dot file is
+ * hidden.  The temporary name (not a dot file) tells them apart: the plain
+ * rename to it fails with ENOENT for a vanished source, and the replace
+ * from it is not refused. */
 static int rename_replace(struct client *c, const char *from, const char *to)
 {
 	char sep = c->session->path_sep;
@@ -175,18 +186,20 @@ static int rename_replace(struct client *c, const char *from, const char *to)
 	split_smb_path(to, sep, &to_dir, &to_name);
 	if (strcmp(from_dir, to_dir) == 0) {
 		ret = rename_replace_in_dir(c, from, to_name);
-		if (ret == -ENOENT)
-			ret = rename_by_unlink(c, from, to);
-		goto out;
+		if (ret != -ENOENT)
+			goto out;
+	} else {
+		ret = rename_plain(c, from, to);
+		if (ret != -EEXIST)
+			goto out;
 	}
-	ret = rename_plain(c, from, to);
-	if (ret != -EEXIST)
-		goto out;
 	tmp = g_strdup_printf("%ssmbfuse-rename-%08x.tmp", to_dir, g_random_int());
 	ret = rename_plain(c, from, tmp);
 	if (ret < 0)
 		goto out;
 	ret = rename_replace_in_dir(c, tmp, to_name);
+	/* Still refused: a source with the DOS hidden or system attribute
+	 * stored on it.  No atomic way is left. */
 	if (ret == -ENOENT)
 		ret = rename_by_unlink(c, tmp, to);
 	if (ret < 0 && rename_plain(c, tmp, from) < 0)
@@ -210,12 +223,9 @@ int client_rename(struct client *c, const char *from, const char *to, bool norep
 	}
 	if (noreplace || !(c->session->server_caps & CAP_INFOLEVEL_PASSTHRU)) {
 		ret = rename_plain(c, smb_from, smb_to);
-		if (ret == -EEXIST && !noreplace) {
-			/* No atomic replace on this server: remove, then move. */
-			ret = client_unlink(c, to);
-			if (ret == 0)
-				ret = rename_plain(c, smb_from, smb_to);
-		}
+		/* No atomic replace on this server: remove, then move. */
+		if (ret == -EEXIST && !noreplace)
+			ret = rename_by_unlink(c, smb_from, smb_to);
 		goto out;
 	}
 	ret = rename_replace(c, smb_from, smb_to);

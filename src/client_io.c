@@ -368,27 +368,40 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 	return (ssize_t)total;
 }
 
-/* ---- byte-range locks ---- */
+/* ---- byte-range locks ----
+ *
+ * Who owns a lock.  With the CIFS UNIX extensions (SMB_SET_POSIX_LOCK) the
+ * server keeps POSIX semantics itself, the owner being the lock data's Pid:
+ * the kernel's lock owner id goes there.
+ *
+ * Without them (LOCKING_ANDX, every Windows server) a lock belongs to
+ * FID + PID (MS-CIFS 3.3.5.30), and reads and writes are checked against
+ * the locks of other owners.  Every request of the mount carries the
+ * daemon's PID (conn.c), so the locks on a handle carry it too: then the
+ * owner's own reads and writes inside its locked range are allowed, as on a
+ * local disk.  POSIX owners sharing one handle (a process and its forked
+ * children) are the same owner to the server: this side tells them apart,
+ * from the handle's table of held ranges (locktab_conflict).  Their I/O is
+ * not checked against each other's locks, which POSIX advisory locks never
+ * do anyway; I/O through another handle in a range locked exclusively
+ * still fails with EACCES (Windows locks are mandatory, README). */
 
-/* The lock owner as an SMB PID: the kernel's lock owner id folded to 16
- * bits (LOCKING_ANDX ranges carry only a 16-bit PID). */
-static uint16_t owner_pid16(uint64_t owner)
+/* The PID in the header of a message begun with session_msg_begin. */
+static uint16_t msg_pid(const struct wr *w)
 {
-	return (uint16_t)(owner ^ (owner >> 16) ^ (owner >> 32) ^ (owner >> 48));
+	return (uint16_t)(w->data[w->origin + 26] | w->data[w->origin + 27] << 8);
 }
 
-static int locking_andx(struct client *c, uint16_t fid, uint64_t owner, bool shared,
-			bool unlock, bool wait, uint64_t start, uint64_t length)
+static int locking_andx(struct client *c, uint16_t fid, bool shared, bool unlock, bool wait,
+			uint64_t start, uint64_t length)
 {
 	uint8_t buf[SMALL_MSG];
 	struct wr w;
-	struct smb_lock_range r = { .pid = owner_pid16(owner), .offset = start, .length = length };
 	uint8_t type = LOCKING_ANDX_LARGE_FILES | (shared ? LOCKING_ANDX_SHARED_LOCK : 0);
 
 	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_LOCKING_ANDX);
-	/* The PID in the header must match the one in the range. */
-	w.data[w.origin + 26] = (uint8_t)r.pid;
-	w.data[w.origin + 27] = (uint8_t)(r.pid >> 8);
+	/* The range's PID is the header's: the one reads and writes carry. */
+	struct smb_lock_range r = { .pid = msg_pid(&w), .offset = start, .length = length };
 	int ret = smb_locking_andx_encode(&w, fid, type, wait ? 0xFFFFFFFFu : 0,
 					  unlock ? &r : NULL, unlock ? 1 : 0,
 					  unlock ? NULL : &r, unlock ? 0 : 1);
@@ -421,9 +434,14 @@ static bool posix_locks(const struct client *c)
 	return c->session->unix_ext && (c->session->unix_caps & CIFS_UNIX_FCNTL_LOCKS_CAP);
 }
 
+static uint64_t range_length(uint64_t start, uint64_t end)
+{
+	return end == LOCKTAB_EOF ? UINT64_MAX - start : end - start;
+}
+
 static int send_range(struct client *c, uint16_t fid, const struct lock_range *r, bool unlock)
 {
-	uint64_t length = r->end == LOCKTAB_EOF ? UINT64_MAX - r->start : r->end - r->start;
+	uint64_t length = range_length(r->start, r->end);
 
 	if (posix_locks(c))
 		return posix_lock(c, fid, r->owner,
@@ -431,7 +449,87 @@ static int send_range(struct client *c, uint16_t fid, const struct lock_range *r
 				  : r->shared ? SMB_POSIX_LOCK_READ
 					      : SMB_POSIX_LOCK_WRITE,
 				  false, r->start, length);
-	return locking_andx(c, fid, r->owner, r->shared, unlock, false, r->start, length);
+	return locking_andx(c, fid, r->shared, unlock, false, r->start, length);
+}
+
+/* struct flock describing a conflicting lock [start, end). */
+static void report_conflict(struct flock *fl, bool shared, uint64_t start, uint64_t end)
+{
+	fl->l_type = shared ? F_RDLCK : F_WRLCK;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)start;
+	fl->l_len = end == LOCKTAB_EOF || end - start > INT64_MAX ? 0 : (off_t)(end - start);
+	fl->l_pid = 0; /* the holder's process is not known over SMB */
+}
+
+/* F_GETLK with the UNIX extensions: SMB_QUERY_POSIX_LOCK asks the server
+ * without taking anything (the owner's own locks never conflict). */
+static int posix_getlk(struct client *c, uint16_t fid, uint64_t owner, bool shared,
+		       uint64_t start, uint64_t end, struct flock *fl)
+{
+	uint8_t params[16], data[32];
+	struct smb_reply reply = { 0 };
+	struct smb_posix_lock l;
+	long plen = smb_qfileinfo_params(params, sizeof(params), fid, SMB_SET_POSIX_LOCK);
+	long dlen = smb_posix_lock_data(data, sizeof(data),
+					shared ? SMB_POSIX_LOCK_READ : SMB_POSIX_LOCK_WRITE, false,
+					(uint32_t)owner, start, range_length(start, end));
+	if (plen < 0 || dlen < 0)
+		return -EINVAL;
+	int ret = session_trans2(c->session, TRANS2_QUERY_FILE_INFORMATION, params,
+				 (uint16_t)plen, data, (uint16_t)dlen, 2, &reply);
+	if (ret == 0 && smb_parse_posix_lock_data(reply.t2.data, reply.t2.total_data, &l) < 0)
+		ret = -EIO;
+	if (ret == 0) {
+		if (l.type == SMB_POSIX_LOCK_UNLOCK)
+			fl->l_type = F_UNLCK;
+		else
+			report_conflict(fl, l.type == SMB_POSIX_LOCK_READ, l.start,
+					l.length >= UINT64_MAX - l.start ? LOCKTAB_EOF
+									  : l.start + l.length);
+	}
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+/* F_GETLK with Windows locks: other owners on this handle from the table;
+ * beyond this handle's ranges (where a probe by the same FID + PID would
+ * meet its own locks), take and drop a lock on each gap. */
+static int windows_getlk(struct client *c, uint16_t fid, GArray *held, uint64_t owner,
+			 bool shared, uint64_t start, uint64_t end, struct flock *fl)
+{
+	const struct lock_range *hr = (const struct lock_range *)(void *)held->data;
+	const struct lock_range *other = locktab_conflict(
+		hr, held->len, owner, shared ? LOCKTAB_SHARED : LOCKTAB_EXCLUSIVE, start, end);
+	int ret = 0;
+
+	fl->l_type = F_UNLCK;
+	if (other) {
+		report_conflict(fl, other->shared, other->start, other->end);
+		return 0;
+	}
+	GArray *gaps = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	locktab_gaps(hr, held->len, start, end, gaps);
+	for (guint i = 0; i < gaps->len && ret == 0 && fl->l_type == F_UNLCK; i++) {
+		struct lock_range g = g_array_index(gaps, struct lock_range, i);
+		g.shared = shared;
+		ret = send_range(c, fid, &g, false);
+		if (ret == 0) {
+			send_range(c, fid, &g, true);
+			continue;
+		}
+		if (ret != -EAGAIN)
+			break;
+		ret = 0;
+		/* Busy: a shared probe tells a reader's lock from a writer's. */
+		g.shared = true;
+		bool readers = !shared && send_range(c, fid, &g, false) == 0;
+		if (readers)
+			send_range(c, fid, &g, true);
+		report_conflict(fl, readers, g.start, g.end);
+	}
+	g_array_free(gaps, TRUE);
+	return ret;
 }
 
 int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl,
@@ -445,22 +543,15 @@ int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct 
 	int ret = 0;
 
 	if (cmd == F_GETLK) {
-		/* Probe: take and drop the lock; on success the range is
-		 * free.  Who holds a conflicting lock cannot be learned over
-		 * SMB, so report the whole range. */
-		struct lock_range probe = { .owner = owner, .start = start, .end = end,
-					    .shared = type == LOCKTAB_SHARED };
-		ret = send_range(c, fid, &probe, false);
-		if (ret == -EAGAIN) {
-			fl->l_pid = 0;
-			return 0;
-		}
-		if (ret < 0)
-			return ret;
-		send_range(c, fid, &probe, true);
-		fl->l_type = F_UNLCK;
-		return 0;
+		if (posix_locks(c))
+			return posix_getlk(c, fid, owner, type == LOCKTAB_SHARED, start, end, fl);
+		return windows_getlk(c, fid, held, owner, type == LOCKTAB_SHARED, start, end, fl);
 	}
+	/* Windows locks: the server sees one owner per handle (see above). */
+	if (!posix_locks(c) && type != LOCKTAB_UNLOCK &&
+	    locktab_conflict((const struct lock_range *)(void *)held->data, held->len, owner, type,
+			     start, end))
+		return -EAGAIN;
 
 	GArray *steps = g_array_new(FALSE, FALSE, sizeof(struct lock_step));
 	GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
@@ -518,5 +609,5 @@ int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op)
 						  : SMB_POSIX_LOCK_UNLOCK;
 		return posix_lock(c, fid, owner, type, wait, 0, UINT64_MAX);
 	}
-	return locking_andx(c, fid, owner, kind == LOCK_SH, kind == LOCK_UN, wait, 0, UINT64_MAX);
+	return locking_andx(c, fid, kind == LOCK_SH, kind == LOCK_UN, wait, 0, UINT64_MAX);
 }

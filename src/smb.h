@@ -463,6 +463,16 @@ long smb_set_unix_hlink_data(uint8_t *out, size_t cap, const char *target, bool 
 #define SMB_POSIX_LOCK_UNLOCK 2
 long smb_posix_lock_data(uint8_t *out, size_t cap, uint16_t type, bool wait, uint32_t pid,
 			 uint64_t start, uint64_t length);
+/* The same block in the answer to SMB_QUERY_POSIX_LOCK (the level sent with
+ * TRANS2_QUERY_FILE_INFORMATION and a lock block as data): type UNLOCK when
+ * the lock could be taken, else a conflicting lock.  -EPROTO if malformed. */
+struct smb_posix_lock {
+	uint16_t type;
+	uint32_t pid;
+	uint64_t start;
+	uint64_t length;
+};
+int smb_parse_posix_lock_data(const uint8_t *data, size_t len, struct smb_posix_lock *l);
 /* SMB_POSIX_PATH_OPEN (CIFS UNIX extensions): an open with POSIX flags and
  * mode in one request, through TRANS2_SET_PATH_INFORMATION.  Names are
  * taken literally (wildcard characters included). */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "client_priv.h"
 #include "log.h"
@@ -87,6 +88,29 @@ static int query_path(struct client *c, const char *smb_path, uint16_t level,
 		return plen == -EMSGSIZE ? -ENAMETOOLONG : (int)plen;
 	return session_trans2(c->session, TRANS2_QUERY_PATH_INFORMATION, params,
 			      (uint16_t)plen, NULL, 0, 2, reply);
+}
+
+bool client_new_owner(struct client *c, const char *path, const struct client_owner *own,
+		      bool want_sgid, struct smb_unix_set *u)
+{
+	bool set = own && own->set;
+	struct smb_file_info parent;
+	bool sgid = false;
+
+	if (!c->session->unix_ext || (!set && !want_sgid))
+		return false;
+	char *dir = g_path_get_dirname(path);
+	int ret = client_getattr(c, dir, &parent);
+	g_free(dir);
+	if (ret == 0)
+		sgid = parent.has_unix && (parent.perms & S_ISGID);
+	if (set) {
+		u->uid = own->uid;
+		/* Parent unknown: keep the group the server gave. */
+		if (ret == 0 && !sgid)
+			u->gid = own->gid;
+	}
+	return sgid;
 }
 
 int client_smb_path_exists(struct client *c, const char *smb_path)

@@ -58,10 +58,15 @@ static uint32_t nt_access(int flags)
 	return access;
 }
 
+/* What an open did, in the terms of NT_CREATE_ANDX's CreateAction (MS-CIFS
+ * 2.2.4.64.2), which SMB_POSIX_PATH_OPEN answers too. */
+#define CREATE_ACTION_CREATED 2
+
 /* NT_CREATE_ANDX: the only open that can share delete access, which Unix
- * semantics need (another process may unlink or rename an open file). */
-int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
-		     uint32_t disposition, uint32_t options, uint16_t *fid)
+ * semantics need (another process may unlink or rename an open file).
+ * *created (may be NULL): the file did not exist before. */
+static int nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, uint16_t *fid, bool *created)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
@@ -85,16 +90,26 @@ int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		goto out;
 	struct smb_nt_create_rep rep;
 	ret = smb_nt_create_decode(&reply.msg, &rep);
-	if (ret < 0)
+	if (ret < 0) {
 		ret = -EIO;
-	else
+	} else {
 		*fid = rep.fid;
+		if (created)
+			*created = rep.create_action == CREATE_ACTION_CREATED;
+	}
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
 }
 
-static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid)
+int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, uint16_t *fid)
+{
+	return nt_create(c, smb_path, access, disposition, options, fid, NULL);
+}
+
+static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid,
+		     bool *created)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
@@ -119,10 +134,13 @@ static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t
 		goto out;
 	struct smb_open_andx_rep rep;
 	ret = smb_open_andx_decode(&reply.msg, &rep);
-	if (ret < 0)
+	if (ret < 0) {
 		ret = -EIO;
-	else
+	} else {
 		*fid = rep.fid;
+		/* OpenResults (MS-CIFS 2.2.4.41.2): low bits 2 = created */
+		*created = (rep.open_results & 3) == 2;
+	}
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
@@ -148,7 +166,7 @@ static uint32_t posix_flags(int flags)
  * taken literally (NT_CREATE_ANDX refuses '*', '?', '<', '>', '|' and '"'
  * even with POSIX pathnames).  -EOPNOTSUPP if the server lacks it. */
 static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
-		      uint16_t *fid)
+		      uint16_t *fid, bool *created)
 {
 	uint8_t params[PATH_MSG], data[32];
 	struct smb_reply reply = { 0 };
@@ -163,28 +181,32 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 				 data, (uint16_t)dlen, 2, &reply);
 	if (ret == 0) {
 		ret = smb_parse_posix_open_reply(reply.t2.data, reply.t2.total_data, &rep);
-		if (ret < 0)
+		if (ret < 0) {
 			ret = -EIO;
-		else
+		} else {
 			*fid = rep.fid;
+			*created = rep.create_action == CREATE_ACTION_CREATED;
+		}
 	}
 	smb_reply_clear(&reply);
 	return ret;
 }
 
 /* Opens path; *mode_set tells whether the open itself applied `mode`
- * (a POSIX open does, the Windows-style ones do not). */
+ * (a POSIX open does, the Windows-style ones do not), *created whether the
+ * file is new. */
 static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		     bool *mode_set)
+		     bool *mode_set, bool *created)
 {
 	char *smb_path = client_smb_path(c, path);
 	int ret;
 
 	*mode_set = false;
+	*created = false;
 	if (!smb_path)
 		return client_path_error(c, path, (flags & O_CREAT) ? -EINVAL : -ENOENT);
 	if (c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !c->session->no_posix_open) {
-		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid);
+		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid, created);
 		if (ret != -EOPNOTSUPP) {
 			*mode_set = true;
 			goto out;
@@ -195,10 +217,10 @@ static int open_path(struct client *c, const char *path, int flags, mode_t mode,
 	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
 		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
 	if (nt)
-		ret = client_nt_create(c, smb_path, nt_access(flags), nt_disposition(flags),
-				       FILE_NON_DIRECTORY_FILE, fid);
+		ret = nt_create(c, smb_path, nt_access(flags), nt_disposition(flags),
+				FILE_NON_DIRECTORY_FILE, fid, created);
 	else
-		ret = open_andx(c, smb_path, flags, fid);
+		ret = open_andx(c, smb_path, flags, fid, created);
 out:
 	g_free(smb_path);
 	return ret;
@@ -206,26 +228,34 @@ out:
 
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid)
 {
-	bool mode_set;
-	return open_path(c, path, flags & ~O_CREAT, 0, fid, &mode_set);
+	bool mode_set, created;
+	return open_path(c, path, flags & ~O_CREAT, 0, fid, &mode_set, &created);
 }
 
-int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid)
+int client_create(struct client *c, const char *path, int flags, mode_t mode,
+		  const struct client_owner *own, uint16_t *fid)
 {
-	bool mode_set;
-	int ret = open_path(c, path, flags, mode, fid, &mode_set);
-	if (ret < 0 || mode_set || !(flags & O_CREAT) || !c->session->unix_ext)
+	bool mode_set, created;
+	int ret = open_path(c, path, flags, mode, fid, &mode_set, &created);
+	if (ret < 0 || !created || !c->session->unix_ext)
 		return ret;
-	/* The create carried no mode: set it on the handle before anyone
-	 * else can see the file with another one for long. */
+	/* A new file: the mode if the create carried none, and its owner,
+	 * set on the handle before anyone else can see the file with
+	 * another one for long.  (An existing file opened with O_CREAT keeps
+	 * both.) */
 	struct smb_unix_set u;
 	uint8_t data[128];
 	smb_unix_set_init(&u);
-	u.perms = mode & 07777;
+	if (!mode_set)
+		u.perms = mode & 07777;
+	client_new_owner(c, path, own, false, &u);
+	if (mode_set && u.uid == SMB_UNIX_ID_NO_CHANGE && u.gid == SMB_UNIX_ID_NO_CHANGE)
+		return 0;
 	long len = smb_set_unix_basic_data(data, sizeof(data), &u);
 	if (len > 0 && (ret = client_set_file_info(c, *fid, SMB_SET_FILE_UNIX_BASIC, data,
 						   (size_t)len)) < 0)
-		log_debug("setting mode of new file %s failed: %s", path, g_strerror(-ret));
+		log_debug("setting mode or owner of new file %s failed: %s", path,
+			  g_strerror(-ret));
 	return 0;
 }
 

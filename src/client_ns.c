@@ -40,6 +40,24 @@ static int set_basic(struct client *c, const char *smb_path, uint64_t access_tim
 	return client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data, (size_t)len);
 }
 
+/* Gives a new object made by path its owner (struct client_owner); a
+ * failure leaves the server's and is only logged, like a local disk's
+ * create that cannot fail over its owner.  By path, a symlink's own owner
+ * changes, not its target's (Samba uses lchown; rw_owner.sh checks). */
+static void set_new_owner(struct client *c, const char *path, const char *smb_path,
+			  const struct client_owner *own)
+{
+	struct smb_unix_set u;
+
+	if (!own || !own->set)
+		return;
+	smb_unix_set_init(&u);
+	client_new_owner(c, path, own, false, &u);
+	int r = set_unix_basic(c, smb_path, &u);
+	if (r < 0)
+		log_debug("setting owner of new %s failed: %s", path, g_strerror(-r));
+}
+
 /* Runs op on the SMB form of path; a name SMB cannot carry is EINVAL. */
 #define WITH_SMB_PATH(c, path, var)                       \
 	char *var = client_smb_path((c), (path));         \
@@ -66,7 +84,7 @@ int client_unlink(struct client *c, const char *path)
 	return ret;
 }
 
-int client_mkdir(struct client *c, const char *path, mode_t mode)
+int client_mkdir(struct client *c, const char *path, mode_t mode, const struct client_owner *own)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
@@ -79,10 +97,13 @@ int client_mkdir(struct client *c, const char *path, mode_t mode)
 	if (ret == 0 && c->session->unix_ext) {
 		struct smb_unix_set u;
 		smb_unix_set_init(&u);
-		u.perms = mode & 07777;
+		/* Under a setgid directory a new directory is setgid too (the
+		 * server's mkdir made it so; the mode set here must keep it). */
+		bool sgid = client_new_owner(c, path, own, true, &u);
+		u.perms = (mode & 07777) | (sgid ? S_ISGID : 0);
 		int r = set_unix_basic(c, smb_path, &u);
 		if (r < 0)
-			log_debug("setting mode of new directory %s failed: %s", path,
+			log_debug("setting mode or owner of new directory %s failed: %s", path,
 				  g_strerror(-r));
 	}
 	g_free(smb_path);
@@ -343,7 +364,8 @@ int client_truncate(struct client *c, const char *path, uint64_t size)
 	return ret;
 }
 
-int client_symlink(struct client *c, const char *target, const char *path)
+int client_symlink(struct client *c, const char *target, const char *path,
+		   const struct client_owner *own)
 {
 	if (!c->session->unix_ext)
 		return -EPERM; /* SMB1 without UNIX extensions has no symlinks */
@@ -353,6 +375,8 @@ int client_symlink(struct client *c, const char *target, const char *path)
 	int ret = len < 0 ? (len == -EMSGSIZE ? -ENAMETOOLONG : (int)len)
 			  : client_set_path_info(c, smb_path, SMB_SET_FILE_UNIX_LINK, data,
 						 (size_t)len);
+	if (ret == 0)
+		set_new_owner(c, path, smb_path, own);
 	g_free(smb_path);
 	return ret;
 }
@@ -389,11 +413,12 @@ out:
 	return ret;
 }
 
-int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
+int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev,
+		 const struct client_owner *own)
 {
 	if (S_ISREG(mode)) {
 		uint16_t fid;
-		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, &fid);
+		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, own, &fid);
 		return ret < 0 ? ret : client_close(c, fid);
 	}
 	if (!c->session->unix_ext)
@@ -410,8 +435,10 @@ int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
 	u.dev_major = major(rdev);
 	u.dev_minor = minor(rdev);
 	/* UNIX_BASIC on a name that does not exist creates it with this type
-	 * (the CIFS UNIX extensions' mknod). */
+	 * (the CIFS UNIX extensions' mknod); Samba ignores the owner then. */
 	int ret = set_unix_basic(c, smb_path, &u);
+	if (ret == 0)
+		set_new_owner(c, path, smb_path, own);
 	g_free(smb_path);
 	return ret;
 }

@@ -479,16 +479,29 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* New objects belong to the calling user, as on a local disk (an
+ * allow_other mount serves several).  Root's are left to the server (whose
+ * session user is root in the common case: no extra round trip), and so
+ * is everything when uid=/gid= hide the owners anyway. */
+static struct client_owner caller_owner(const struct smbfuse *fs)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+	struct client_owner o = { .uid = ctx->uid, .gid = ctx->gid };
+	o.set = (ctx->uid != 0 || ctx->gid != 0) && !fs->opts->uid_set && !fs->opts->gid_set;
+	return o;
+}
+
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	struct session *s = NULL;
 	uint16_t fid;
 
 	int ret = TIMED(STATS_CREATE,
 			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
 				(s = cl->session,
-				 client_create(cl, path, fi->flags | O_CREAT, mode, &fid))));
+				 client_create(cl, path, fi->flags | O_CREAT, mode, &own, &fid))));
 	if (ret < 0)
 		return ret;
 	struct fs_handle *h = fs_handle_new(s, fid, fi->flags);
@@ -569,7 +582,9 @@ static int fs_unlink(const char *path)
 static int fs_mkdir(const char *path, mode_t mode)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_MKDIR, FS_CALL(fs, RETRY_SAFE, -EEXIST, client_mkdir(cl, path, mode)));
+	struct client_owner own = caller_owner(fs);
+	return TIMED(STATS_MKDIR,
+		     FS_CALL(fs, RETRY_SAFE, -EEXIST, client_mkdir(cl, path, mode, &own)));
 }
 
 static int fs_rmdir(const char *path)
@@ -659,8 +674,9 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 static int fs_symlink(const char *target, const char *path)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	return TIMED(STATS_SYMLINK,
-		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_symlink(cl, target, path)));
+		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_symlink(cl, target, path, &own)));
 }
 
 static int fs_link(const char *from, const char *to)
@@ -672,8 +688,9 @@ static int fs_link(const char *from, const char *to)
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	return TIMED(STATS_MKNOD,
-		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_mknod(cl, path, mode, rdev)));
+		     FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_mknod(cl, path, mode, rdev, &own)));
 }
 
 /* A blocking lock is a non-blocking one retried until it is granted or the

@@ -279,6 +279,33 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs;
 }
 
+/* Remembers path as a name of a hard-linked file (server inode numbers:
+ * UNIX extensions only; directories are never hard links). */
+static void note_links(struct smbfuse *fs, const char *path, const struct stat *st)
+{
+	if (pool_any(fs->pool)->unix_ext)
+		linknames_note(fs->links, path, (uint64_t)st->st_ino,
+			       S_ISDIR(st->st_mode) ? 1 : (unsigned long)st->st_nlink);
+}
+
+/* After a change through path: the kernel caches each name of a file on
+ * its own (one node per path in the high-level API), so drop what it holds
+ * for the other names of the same server file (linknames.h). */
+static void invalidate_names(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		fuse_invalidate_path(fuse_get_context()->fuse, *p);
+	g_strfreev(names);
+}
+
+/* Passes ret through; after a success refreshes path's other names. */
+static int refreshed(struct smbfuse *fs, const char *path, int ret)
+{
+	if (ret >= 0)
+		invalidate_names(linknames_others(fs->links, path));
+	return ret;
+}
+
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
@@ -288,6 +315,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (ret < 0)
 		return ret;
 	fs_stat_from_info(fs, &info, st);
+	note_links(fs, path, st);
 	return 0;
 }
 
@@ -324,6 +352,7 @@ static void dir_entry_clear(gpointer data)
 
 struct collect_ctx {
 	struct smbfuse *fs;
+	const char *dir;
 	GArray *entries;
 };
 
@@ -333,6 +362,12 @@ static int collect_entry(void *data, const char *name, const struct smb_file_inf
 	struct dir_entry e = { .name = g_strdup(name) };
 
 	fs_stat_from_info(cc->fs, fi, &e.st);
+	if (e.st.st_nlink > 1 && !S_ISDIR(e.st.st_mode)) {
+		/* readdirplus hands these attributes to the kernel too */
+		char *p = g_build_path("/", cc->dir, name, NULL);
+		note_links(cc->fs, p, &e.st);
+		g_free(p);
+	}
 	g_array_append_val(cc->entries, e);
 	return 0;
 }
@@ -346,7 +381,7 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 
 static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
-	struct collect_ctx cc = { .fs = fs_get() };
+	struct collect_ctx cc = { .fs = fs_get(), .dir = path };
 
 	cc.entries = g_array_new(FALSE, FALSE, sizeof(struct dir_entry));
 	g_array_set_clear_func(cc.entries, dir_entry_clear);
@@ -526,8 +561,10 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
-	return TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path,
-					  client_write(cl, fid, buf, size, (uint64_t)offset)));
+	return refreshed(fs, path,
+			 TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path,
+						    client_write(cl, fid, buf, size,
+								 (uint64_t)offset))));
 }
 
 /* Every write has reached the server when write(2) returned, so close(2)
@@ -567,16 +604,29 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path,
-						     client_ftruncate(cl, fid, (uint64_t)size)));
-	return TIMED(STATS_TRUNCATE, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
-					     client_truncate(cl, path, (uint64_t)size)));
+		return refreshed(fs, path,
+				 TIMED(STATS_TRUNCATE,
+				       FH_CALL(fs, handle_of(fi), path,
+					       client_ftruncate(cl, fid, (uint64_t)size))));
+	return refreshed(fs, path, TIMED(STATS_TRUNCATE,
+					 FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
+						 client_truncate(cl, path, (uint64_t)size))));
 }
 
 static int fs_unlink(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_UNLINK, FS_CALL(fs, RETRY_SAFE, -ENOENT, client_unlink(cl, path)));
+	/* The other names lose a link. */
+	char **others = linknames_others(fs->links, path);
+	int ret = TIMED(STATS_UNLINK,
+			FS_CALL(fs, RETRY_SAFE, -ENOENT, client_unlink(cl, path)));
+	if (ret == 0) {
+		linknames_forget(fs->links, path);
+		invalidate_names(others);
+	} else {
+		g_strfreev(others);
+	}
+	return ret;
 }
 
 static int fs_mkdir(const char *path, mode_t mode)
@@ -601,8 +651,14 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	int ret = TIMED(STATS_RENAME,
 			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO,
 				client_rename(cl, from, to, flags & RENAME_NOREPLACE)));
-	if (ret == 0)
+	if (ret == 0) {
 		handles_rename(fs, from, to);
+		/* A replaced target's other names lose a link; the moved
+		 * file's new name is learnt at its next lookup. */
+		invalidate_names(linknames_others(fs->links, to));
+		linknames_forget(fs->links, to);
+		linknames_forget(fs->links, from);
+	}
 	return ret;
 }
 
@@ -635,7 +691,7 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (ret != 0) /* no writable open handle, or it failed: by path */
 		ret = TIMED(STATS_UTIMENS,
 			    FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_utimens(cl, path, tv)));
-	return ret;
+	return refreshed(fs, path, ret);
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -650,8 +706,9 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 			return ret;
 		is_dir = info.is_dir;
 	}
-	return TIMED(STATS_CHMOD,
-		     FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chmod(cl, path, mode, is_dir)));
+	return refreshed(fs, path,
+			 TIMED(STATS_CHMOD, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
+						    client_chmod(cl, path, mode, is_dir))));
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -668,7 +725,8 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 			return 0;
 		return -EPERM;
 	}
-	return TIMED(STATS_CHOWN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO, client_chown(cl, path, uid, gid)));
+	return refreshed(fs, path, TIMED(STATS_CHOWN, FS_CALL(fs, RETRY_SAFE, NO_ERRNO,
+							      client_chown(cl, path, uid, gid))));
 }
 
 static int fs_symlink(const char *target, const char *path)
@@ -682,7 +740,13 @@ static int fs_symlink(const char *target, const char *path)
 static int fs_link(const char *from, const char *to)
 {
 	struct smbfuse *fs = fs_get();
-	return TIMED(STATS_LINK, FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_link(cl, from, to)));
+	int ret = TIMED(STATS_LINK,
+			FS_CALL(fs, RETRY_UNSENT, NO_ERRNO, client_link(cl, from, to)));
+	/* The link count changed for every name, the old one included
+	 * (which the kernel keeps as a node of its own). */
+	if (ret == 0)
+		fuse_invalidate_path(fuse_get_context()->fuse, from);
+	return refreshed(fs, from, ret);
 }
 
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)

@@ -140,6 +140,7 @@ int main(int argc, char *argv[])
 	log_init("smbfuse", false);
 	stats_init(&fs.stats);
 	g_mutex_init(&fs.handles_lock);
+	fs.links = linknames_new();
 	fs.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_ptr_array_unref);
 
@@ -273,6 +274,7 @@ out_free:
 	stats_clear(&fs.stats);
 	g_hash_table_destroy(fs.handles);
 	g_mutex_clear(&fs.handles_lock);
+	linknames_free(fs.links);
 
 	return code;
 }

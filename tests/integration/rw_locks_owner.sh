@@ -15,8 +15,6 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/rw_lib.sh"
 
 require_prereqs
-smb_start
-S=$SHARE_DIR
 
 # owner.py PATH OTHER_PATH: prints one problem per line.
 cat >"$T_ROOT/owner.py" <<'PY'
@@ -113,12 +111,12 @@ for p in problems:
     print(p)
 PY
 
-for variant in unix nounix; do
-	opts=
-	[ "$variant" = nounix ] && opts=nounix
+# variant LABEL [MOUNT_OPTS]: the checks on the running server.
+variant() {
+	local variant=$1 opts=${2:-} ma mb got
 	python3 -c 'import sys; sys.stdout.buffer.write(b"r" * 16384)' >"$S/own.dat"
-	ma=$(new_mountpoint "$variant-a")
-	mb=$(new_mountpoint "$variant-b")
+	ma=$(new_mountpoint "${variant// /-}-a")
+	mb=$(new_mountpoint "${variant// /-}-b")
 	mount_rw "$ma" "$opts"
 	mount_rw "$mb" "$opts"
 	python3 "$T_ROOT/owner.py" "$ma/own.dat" "$mb/own.dat" >"$T_ROOT/owner.out" 2>&1 ||
@@ -127,6 +125,16 @@ for variant in unix nounix; do
 	[ -s "$T_ROOT/owner.out" ] || note "$variant: the lock holder's I/O and F_GETLK ok"
 	smbfuse_umount "$mb"
 	smbfuse_umount "$ma"
-done
+}
+
+smb_start
+S=$SHARE_DIR
+variant unix
+variant nounix nounix
+# A server without the UNIX extensions at all, as every Windows server.
+smb_stop
+smb_start "unix extensions = no"
+S=$SHARE_DIR
+variant "server without UNIX extensions"
 problems_check
 exit 0

@@ -15,8 +15,6 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/rw_lib.sh"
 
 require_prereqs
-smb_start
-S=$SHARE_DIR
 
 # watch.py DIR READY STOP OUT: inotify events of DIR, "EVENT NAME" a line,
 # until STOP exists (at most 60 s).
@@ -97,10 +95,10 @@ replace_watched() {
 	rm -f "$S/$dst"
 }
 
-for variant in unix nounix; do
-	opts=
-	[ "$variant" = nounix ] && opts=nounix
-	m=$(new_mountpoint "$variant")
+# variant LABEL [MOUNT_OPTS]: the checks on the running server.
+variant() {
+	local variant=$1 opts=${2:-} m
+	m=$(new_mountpoint "${variant// /-}")
 	mount_rw "$m" "$opts"
 	vanished_source "$variant: same directory" "$m" a b
 	vanished_source "$variant: dot files" "$m" .a .b
@@ -111,6 +109,15 @@ for variant in unix nounix; do
 	replace_watched "$variant: dot file over a plain name" "$m" .a b
 	smbfuse_umount "$m"
 	note "$variant: done"
-done
+}
+
+smb_start
+S=$SHARE_DIR
+variant unix
+variant nounix nounix
+smb_stop
+smb_start "unix extensions = no"
+S=$SHARE_DIR
+variant "server without UNIX extensions"
 problems_check
 exit 0

@@ -12,7 +12,6 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 
 require_prereqs
 smb_start
-S=$SHARE_DIR
 m=$(new_mountpoint links)
 mount_rw "$m"
 
@@ -37,7 +36,7 @@ truncate -s 3 "$m/b"
 same "after truncate -s 3 b" %s 3
 touch -d @1000000000 "$m/b"
 same "after touch -d @1000000000 b" %Y 1000000000
-mkdir "$m/d" && ln "$m/a" "$m/d/c" || fail "second link"
+{ mkdir "$m/d" && ln "$m/a" "$m/d/c"; } || fail "second link"
 same "after link a d/c" %h 3
 rm "$m/b"
 same "after unlink b" %h 2

@@ -66,7 +66,7 @@ owner_is "directory made by nobody in a setgid directory" 65534:4321 "$S/sg/dir"
 [ -g "$S/sg/dir" ] || problem "a directory made in a setgid directory lost the setgid bit"
 
 # root's objects stay root's
-mkdir "$m/pub/rootdir" && : >"$m/pub/rootnew" || fail "create as root"
+{ mkdir "$m/pub/rootdir" && : >"$m/pub/rootnew"; } || fail "create as root"
 owner_is "file made by root" 0:0 "$S/pub/rootnew"
 owner_is "directory made by root" 0:0 "$S/pub/rootdir"
 mkdir "$m/sg/rootdir" || fail "mkdir as root in a setgid directory"

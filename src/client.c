@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "client_priv.h"
 #include "log.h"
@@ -87,6 +88,37 @@ static int query_path(struct client *c, const char *smb_path, uint16_t level,
 		return plen == -EMSGSIZE ? -ENAMETOOLONG : (int)plen;
 	return session_trans2(c->session, TRANS2_QUERY_PATH_INFORMATION, params,
 			      (uint16_t)plen, NULL, 0, 2, reply);
+}
+
+bool client_new_owner(struct client *c, const char *path, const struct client_owner *own,
+		      bool want_sgid, struct smb_unix_set *u)
+{
+	bool set = own && own->set;
+	struct smb_file_info parent;
+	bool sgid = false;
+
+	if (!c->session->unix_ext || (!set && !want_sgid))
+		return false;
+	char *dir = g_path_get_dirname(path);
+	int ret = client_getattr(c, dir, &parent);
+	g_free(dir);
+	if (ret == 0)
+		sgid = parent.has_unix && (parent.perms & S_ISGID);
+	if (set) {
+		u->uid = own->uid;
+		/* Parent unknown: keep the group the server gave. */
+		if (ret == 0 && !sgid)
+			u->gid = own->gid;
+	}
+	return sgid;
+}
+
+int client_smb_path_exists(struct client *c, const char *smb_path)
+{
+	struct smb_reply reply = { 0 };
+	int ret = query_path(c, smb_path, SMB_QUERY_FILE_BASIC_INFO, &reply);
+	smb_reply_clear(&reply);
+	return ret;
 }
 
 int client_getattr(struct client *c, const char *path, struct smb_file_info *fi)
@@ -203,19 +235,15 @@ int client_simple_call(struct client *c, struct wr *w)
 struct find_ctx {
 	client_dir_cb cb;
 	void *ctx;
+	unsigned seen; /* entries the parser delivered in this batch */
 };
 
 static int find_entry(void *data, const char *name, const struct smb_file_info *fi)
 {
 	struct find_ctx *fc = data;
+	fc->seen++;
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return 0;
-	/* A '/' in a server name would make the kernel fail the whole listing;
-	 * such a file cannot be named through this mount anyway. */
-	if (strchr(name, '/')) {
-		log_debug("skipping directory entry with '/' in its name: %s", name);
-		return 0;
-	}
 	return fc->cb(fc->ctx, name, fi);
 }
 
@@ -296,12 +324,18 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 			count = 1;
 		g_free(last_name);
 		last_name = NULL;
+		fc.seen = 0;
 		ret = smb_find_parse_entries(reply.t2.data, reply.t2.total_data, level, true,
 					     count, find_entry, &fc, &last_name, &resume_key);
 		if (ret == -EPROTO)
 			goto out_proto;
 		if (ret != 0)
 			goto out;
+		/* The parser skips names the mount cannot show (empty, '/' or
+		 * NUL inside, invalid encoding) rather than fail the listing. */
+		if (fc.seen < rep.search_count)
+			log_warn("%s: skipped %u directory entries with unusable names", dir,
+				 rep.search_count - fc.seen);
 		if (rep.end_of_search) {
 			search_open = false; /* CLOSE_AT_EOS */
 			goto out;

@@ -49,23 +49,36 @@ int client_readlink(struct client *c, const char *path, char **target);
 /* What an open's reply says about the file.  unique_id (UNIX extensions:
  * the inode) or, without them, create_time tell one file from another when
  * it is opened again by name; write_time and size tell whether its data
- * changed since it was last cached; oplock is the level granted (OPLOCK_*).
- * 0 is "not known". */
+ * changed since it was last cached; oplock is the level granted (OPLOCK_*);
+ * created, whether the open made it.  0 is "not known". */
 struct client_open_info {
 	uint64_t unique_id;
 	uint64_t create_time;
 	uint64_t write_time; /* NT time */
 	uint64_t size;
 	uint8_t oplock;
+	bool created;
 };
+
+/* Whom a new object belongs to.  `set` false leaves it to the server (the
+ * SMB session's user); with it, and the UNIX extensions, the object gets
+ * uid and, unless its directory is setgid (the server's file system then
+ * gave it the directory's group, as a local disk does), gid. */
+struct client_owner {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+};
+
 /* flags: open(2) flags (O_CREAT, O_EXCL, O_TRUNC honoured).  id (may be
- * NULL) gets what the open reply says about the file. */
+ * NULL) gets what the open reply says about the file; an open with an id
+ * asks for an oplock (when the client wants them). */
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
 		struct client_open_info *id);
 /* open(2) with flags and, with O_CREAT, mode: one SMB_POSIX_PATH_OPEN with
  * the UNIX extensions, else NT_CREATE_ANDX / OPEN_ANDX (then the mode). */
-int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		  struct client_open_info *id);
+int client_create(struct client *c, const char *path, int flags, mode_t mode,
+		  const struct client_owner *own, uint16_t *fid, struct client_open_info *id);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once; returns bytes read (short only at end of file) or
@@ -92,7 +105,7 @@ int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op);
 /* ---- client_ns.c ---- */
 
 int client_unlink(struct client *c, const char *path);
-int client_mkdir(struct client *c, const char *path, mode_t mode);
+int client_mkdir(struct client *c, const char *path, mode_t mode, const struct client_owner *own);
 int client_rmdir(struct client *c, const char *path);
 int client_rename(struct client *c, const char *from, const char *to, bool noreplace);
 int client_utimens(struct client *c, const char *path, const struct timespec tv[2]);
@@ -100,9 +113,11 @@ int client_futimens(struct client *c, uint16_t fid, const struct timespec tv[2])
 int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir);
 int client_chown(struct client *c, const char *path, uid_t uid, gid_t gid);
 int client_truncate(struct client *c, const char *path, uint64_t size);
-int client_symlink(struct client *c, const char *target, const char *path);
+int client_symlink(struct client *c, const char *target, const char *path,
+		   const struct client_owner *own);
 int client_link(struct client *c, const char *from, const char *to);
-int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev);
+int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev,
+		 const struct client_owner *own);
 
 int client_statfs(struct client *c, struct statvfs *st);
 

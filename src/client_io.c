@@ -58,8 +58,14 @@ static uint32_t nt_access(int flags)
 	return access;
 }
 
+/* What an open did, in the terms of NT_CREATE_ANDX's CreateAction (MS-CIFS
+ * 2.2.4.64.2), which SMB_POSIX_PATH_OPEN answers too. */
+#define CREATE_ACTION_CREATED 2
+
 /* NT_CREATE_ANDX: the only open that can share delete access, which Unix
- * semantics need (another process may unlink or rename an open file). */
+ * semantics need (another process may unlink or rename an open file).
+ * id (may be NULL) gets what the reply says about the file; only opens
+ * that want it ask for an oplock. */
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		     uint32_t disposition, uint32_t options, uint16_t *fid,
 		     struct client_open_info *id)
@@ -96,6 +102,7 @@ int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 	}
 	*fid = rep.fid;
 	if (id) {
+		id->created = rep.create_action == CREATE_ACTION_CREATED;
 		id->create_time = rep.create_time;
 		id->write_time = rep.write_time;
 		id->size = rep.end_of_file;
@@ -107,7 +114,8 @@ out:
 }
 
 /* OPEN_ANDX replies carry nothing that identifies the file. */
-static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid)
+static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t *fid,
+		     struct client_open_info *id)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
@@ -132,10 +140,13 @@ static int open_andx(struct client *c, const char *smb_path, int flags, uint16_t
 		goto out;
 	struct smb_open_andx_rep rep;
 	ret = smb_open_andx_decode(&reply.msg, &rep);
-	if (ret < 0)
+	if (ret < 0) {
 		ret = -EIO;
-	else
+	} else {
 		*fid = rep.fid;
+		/* OpenResults (MS-CIFS 2.2.4.41.2): low bits 2 = created */
+		id->created = (rep.open_results & 3) == 2;
+	}
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
@@ -161,15 +172,14 @@ static uint32_t posix_flags(int flags)
  * taken literally (NT_CREATE_ANDX refuses '*', '?', '<', '>', '|' and '"'
  * even with POSIX pathnames).  -EOPNOTSUPP if the server lacks it. */
 static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, mode_t mode,
-		      uint16_t *fid, struct client_open_info *id)
+		      uint16_t *fid, struct client_open_info *id, bool oplock)
 {
 	uint8_t params[PATH_MSG], data[32];
 	struct smb_reply reply = { 0 };
 	struct smb_posix_open_rep rep;
 	long plen = smb_spathinfo_params(params, sizeof(params), SMB_POSIX_PATH_OPEN, smb_path,
 					 true);
-	long dlen = smb_posix_open_data(data, sizeof(data), pflags, mode & 07777,
-					c->want_oplock && id);
+	long dlen = smb_posix_open_data(data, sizeof(data), pflags, mode & 07777, oplock);
 
 	if (plen < 0 || dlen < 0)
 		return plen == -EMSGSIZE ? -ENAMETOOLONG : -EINVAL;
@@ -181,13 +191,12 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 			ret = -EIO;
 		} else {
 			*fid = rep.fid;
-			if (id) {
-				id->oplock = (uint8_t)rep.oplock;
-				if (rep.has_info) {
-					id->unique_id = rep.info.unique_id;
-					id->write_time = rep.info.write_time;
-					id->size = rep.info.end_of_file;
-				}
+			id->created = rep.create_action == CREATE_ACTION_CREATED;
+			id->oplock = (uint8_t)rep.oplock;
+			if (rep.has_info) {
+				id->unique_id = rep.info.unique_id;
+				id->write_time = rep.info.write_time;
+				id->size = rep.info.end_of_file;
 			}
 		}
 	}
@@ -196,20 +205,22 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 }
 
 /* Opens path; *mode_set tells whether the open itself applied `mode`
- * (a POSIX open does, the Windows-style ones do not). */
+ * (a POSIX open does, the Windows-style ones do not); *id what the reply
+ * said about the file (created or not among it). */
 static int open_path(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		     struct client_open_info *id, bool *mode_set)
+		     struct client_open_info *id, bool want_oplock, bool *mode_set)
 {
 	char *smb_path = client_smb_path(c, path);
 	int ret;
 
 	*mode_set = false;
-	if (id)
-		memset(id, 0, sizeof(*id));
+	memset(id, 0, sizeof(*id));
 	if (!smb_path)
 		return client_path_error(c, path, (flags & O_CREAT) ? -EINVAL : -ENOENT);
-	if (c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO && !g_atomic_int_get(&c->session->no_posix_open)) {
-		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid, id);
+	if (c->session->unix_ext && c->open_cmd == OPEN_CMD_AUTO &&
+	    !g_atomic_int_get(&c->session->no_posix_open)) {
+		ret = posix_open(c, smb_path, posix_flags(flags), mode, fid, id,
+				 c->want_oplock && want_oplock);
 		if (ret != -EOPNOTSUPP) {
 			*mode_set = true;
 			goto out;
@@ -219,11 +230,14 @@ static int open_path(struct client *c, const char *path, int flags, mode_t mode,
 	}
 	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
 		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
-	if (nt)
-		ret = client_nt_create(c, smb_path, nt_access(flags), nt_disposition(flags),
+	if (nt) {
+		struct client plain = *c;
+		plain.want_oplock = c->want_oplock && want_oplock;
+		ret = client_nt_create(&plain, smb_path, nt_access(flags), nt_disposition(flags),
 				       FILE_NON_DIRECTORY_FILE, fid, id);
-	else
-		ret = open_andx(c, smb_path, flags, fid);
+	} else {
+		ret = open_andx(c, smb_path, flags, fid, id);
+	}
 out:
 	g_free(smb_path);
 	return ret;
@@ -232,27 +246,39 @@ out:
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
 		struct client_open_info *id)
 {
+	struct client_open_info scratch;
 	bool mode_set;
-	return open_path(c, path, flags & ~O_CREAT, 0, fid, id, &mode_set);
+	return open_path(c, path, flags & ~O_CREAT, 0, fid, id ? id : &scratch, id != NULL,
+			 &mode_set);
 }
 
-int client_create(struct client *c, const char *path, int flags, mode_t mode, uint16_t *fid,
-		  struct client_open_info *id)
+int client_create(struct client *c, const char *path, int flags, mode_t mode,
+		  const struct client_owner *own, uint16_t *fid, struct client_open_info *id)
 {
+	struct client_open_info scratch;
 	bool mode_set;
-	int ret = open_path(c, path, flags, mode, fid, id, &mode_set);
-	if (ret < 0 || mode_set || !(flags & O_CREAT) || !c->session->unix_ext)
+	if (!id)
+		id = &scratch;
+	int ret = open_path(c, path, flags, mode, fid, id, id != &scratch, &mode_set);
+	if (ret < 0 || !id->created || !c->session->unix_ext)
 		return ret;
-	/* The create carried no mode: set it on the handle before anyone
-	 * else can see the file with another one for long. */
+	/* A new file: the mode if the create carried none, and its owner,
+	 * set on the handle before anyone else can see the file with
+	 * another one for long.  (An existing file opened with O_CREAT keeps
+	 * both.) */
 	struct smb_unix_set u;
 	uint8_t data[128];
 	smb_unix_set_init(&u);
-	u.perms = mode & 07777;
+	if (!mode_set)
+		u.perms = mode & 07777;
+	client_new_owner(c, path, own, false, &u);
+	if (mode_set && u.uid == SMB_UNIX_ID_NO_CHANGE && u.gid == SMB_UNIX_ID_NO_CHANGE)
+		return 0;
 	long len = smb_set_unix_basic_data(data, sizeof(data), &u);
 	if (len > 0 && (ret = client_set_file_info(c, *fid, SMB_SET_FILE_UNIX_BASIC, data,
 						   (size_t)len)) < 0)
-		log_debug("setting mode of new file %s failed: %s", path, g_strerror(-ret));
+		log_debug("setting mode or owner of new file %s failed: %s", path,
+			  g_strerror(-ret));
 	return 0;
 }
 
@@ -431,27 +457,40 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 	return (ssize_t)total;
 }
 
-/* ---- byte-range locks ---- */
+/* ---- byte-range locks ----
+ *
+ * Who owns a lock.  With the CIFS UNIX extensions (SMB_SET_POSIX_LOCK) the
+ * server keeps POSIX semantics itself, the owner being the lock data's Pid:
+ * the kernel's lock owner id goes there.
+ *
+ * Without them (LOCKING_ANDX, every Windows server) a lock belongs to
+ * FID + PID (MS-CIFS 3.3.5.30), and reads and writes are checked against
+ * the locks of other owners.  Every request of the mount carries the
+ * daemon's PID (conn.c), so the locks on a handle carry it too: then the
+ * owner's own reads and writes inside its locked range are allowed, as on a
+ * local disk.  POSIX owners sharing one handle (a process and its forked
+ * children) are the same owner to the server: this side tells them apart,
+ * from the handle's table of held ranges (locktab_conflict).  Their I/O is
+ * not checked against each other's locks, which POSIX advisory locks never
+ * do anyway; I/O through another handle in a range locked exclusively
+ * still fails with EACCES (Windows locks are mandatory, README). */
 
-/* The lock owner as an SMB PID: the kernel's lock owner id folded to 16
- * bits (LOCKING_ANDX ranges carry only a 16-bit PID). */
-static uint16_t owner_pid16(uint64_t owner)
+/* The PID in the header of a message begun with session_msg_begin. */
+static uint16_t msg_pid(const struct wr *w)
 {
-	return (uint16_t)(owner ^ (owner >> 16) ^ (owner >> 32) ^ (owner >> 48));
+	return (uint16_t)(w->data[w->origin + 26] | w->data[w->origin + 27] << 8);
 }
 
-static int locking_andx(struct client *c, uint16_t fid, uint64_t owner, bool shared,
-			bool unlock, bool wait, uint64_t start, uint64_t length)
+static int locking_andx(struct client *c, uint16_t fid, bool shared, bool unlock, bool wait,
+			uint64_t start, uint64_t length)
 {
 	uint8_t buf[SMALL_MSG];
 	struct wr w;
-	struct smb_lock_range r = { .pid = owner_pid16(owner), .offset = start, .length = length };
 	uint8_t type = LOCKING_ANDX_LARGE_FILES | (shared ? LOCKING_ANDX_SHARED_LOCK : 0);
 
 	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_LOCKING_ANDX);
-	/* The PID in the header must match the one in the range. */
-	w.data[w.origin + 26] = (uint8_t)r.pid;
-	w.data[w.origin + 27] = (uint8_t)(r.pid >> 8);
+	/* The range's PID is the header's: the one reads and writes carry. */
+	struct smb_lock_range r = { .pid = msg_pid(&w), .offset = start, .length = length };
 	int ret = smb_locking_andx_encode(&w, fid, type, wait ? 0xFFFFFFFFu : 0,
 					  unlock ? &r : NULL, unlock ? 1 : 0,
 					  unlock ? NULL : &r, unlock ? 0 : 1);
@@ -484,9 +523,14 @@ static bool posix_locks(const struct client *c)
 	return c->session->unix_ext && (c->session->unix_caps & CIFS_UNIX_FCNTL_LOCKS_CAP);
 }
 
+static uint64_t range_length(uint64_t start, uint64_t end)
+{
+	return end == LOCKTAB_EOF ? UINT64_MAX - start : end - start;
+}
+
 static int send_range(struct client *c, uint16_t fid, const struct lock_range *r, bool unlock)
 {
-	uint64_t length = r->end == LOCKTAB_EOF ? UINT64_MAX - r->start : r->end - r->start;
+	uint64_t length = range_length(r->start, r->end);
 
 	if (posix_locks(c))
 		return posix_lock(c, fid, r->owner,
@@ -494,7 +538,87 @@ static int send_range(struct client *c, uint16_t fid, const struct lock_range *r
 				  : r->shared ? SMB_POSIX_LOCK_READ
 					      : SMB_POSIX_LOCK_WRITE,
 				  false, r->start, length);
-	return locking_andx(c, fid, r->owner, r->shared, unlock, false, r->start, length);
+	return locking_andx(c, fid, r->shared, unlock, false, r->start, length);
+}
+
+/* struct flock describing a conflicting lock [start, end). */
+static void report_conflict(struct flock *fl, bool shared, uint64_t start, uint64_t end)
+{
+	fl->l_type = shared ? F_RDLCK : F_WRLCK;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)start;
+	fl->l_len = end == LOCKTAB_EOF || end - start > INT64_MAX ? 0 : (off_t)(end - start);
+	fl->l_pid = 0; /* the holder's process is not known over SMB */
+}
+
+/* F_GETLK with the UNIX extensions: SMB_QUERY_POSIX_LOCK asks the server
+ * without taking anything (the owner's own locks never conflict). */
+static int posix_getlk(struct client *c, uint16_t fid, uint64_t owner, bool shared,
+		       uint64_t start, uint64_t end, struct flock *fl)
+{
+	uint8_t params[16], data[32];
+	struct smb_reply reply = { 0 };
+	struct smb_posix_lock l;
+	long plen = smb_qfileinfo_params(params, sizeof(params), fid, SMB_SET_POSIX_LOCK);
+	long dlen = smb_posix_lock_data(data, sizeof(data),
+					shared ? SMB_POSIX_LOCK_READ : SMB_POSIX_LOCK_WRITE, false,
+					(uint32_t)owner, start, range_length(start, end));
+	if (plen < 0 || dlen < 0)
+		return -EINVAL;
+	int ret = session_trans2(c->session, TRANS2_QUERY_FILE_INFORMATION, params,
+				 (uint16_t)plen, data, (uint16_t)dlen, 2, &reply);
+	if (ret == 0 && smb_parse_posix_lock_data(reply.t2.data, reply.t2.total_data, &l) < 0)
+		ret = -EIO;
+	if (ret == 0) {
+		if (l.type == SMB_POSIX_LOCK_UNLOCK)
+			fl->l_type = F_UNLCK;
+		else
+			report_conflict(fl, l.type == SMB_POSIX_LOCK_READ, l.start,
+					l.length >= UINT64_MAX - l.start ? LOCKTAB_EOF
+									  : l.start + l.length);
+	}
+	smb_reply_clear(&reply);
+	return ret;
+}
+
+/* F_GETLK with Windows locks: other owners on this handle from the table;
+ * beyond this handle's ranges (where a probe by the same FID + PID would
+ * meet its own locks), take and drop a lock on each gap. */
+static int windows_getlk(struct client *c, uint16_t fid, GArray *held, uint64_t owner,
+			 bool shared, uint64_t start, uint64_t end, struct flock *fl)
+{
+	const struct lock_range *hr = (const struct lock_range *)(void *)held->data;
+	const struct lock_range *other = locktab_conflict(
+		hr, held->len, owner, shared ? LOCKTAB_SHARED : LOCKTAB_EXCLUSIVE, start, end);
+	int ret = 0;
+
+	fl->l_type = F_UNLCK;
+	if (other) {
+		report_conflict(fl, other->shared, other->start, other->end);
+		return 0;
+	}
+	GArray *gaps = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	locktab_gaps(hr, held->len, start, end, gaps);
+	for (guint i = 0; i < gaps->len && ret == 0 && fl->l_type == F_UNLCK; i++) {
+		struct lock_range g = g_array_index(gaps, struct lock_range, i);
+		g.shared = shared;
+		ret = send_range(c, fid, &g, false);
+		if (ret == 0) {
+			send_range(c, fid, &g, true);
+			continue;
+		}
+		if (ret != -EAGAIN)
+			break;
+		ret = 0;
+		/* Busy: a shared probe tells a reader's lock from a writer's. */
+		g.shared = true;
+		bool readers = !shared && send_range(c, fid, &g, false) == 0;
+		if (readers)
+			send_range(c, fid, &g, true);
+		report_conflict(fl, readers, g.start, g.end);
+	}
+	g_array_free(gaps, TRUE);
+	return ret;
 }
 
 int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl,
@@ -508,22 +632,15 @@ int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct 
 	int ret = 0;
 
 	if (cmd == F_GETLK) {
-		/* Probe: take and drop the lock; on success the range is
-		 * free.  Who holds a conflicting lock cannot be learned over
-		 * SMB, so report the whole range. */
-		struct lock_range probe = { .owner = owner, .start = start, .end = end,
-					    .shared = type == LOCKTAB_SHARED };
-		ret = send_range(c, fid, &probe, false);
-		if (ret == -EAGAIN) {
-			fl->l_pid = 0;
-			return 0;
-		}
-		if (ret < 0)
-			return ret;
-		send_range(c, fid, &probe, true);
-		fl->l_type = F_UNLCK;
-		return 0;
+		if (posix_locks(c))
+			return posix_getlk(c, fid, owner, type == LOCKTAB_SHARED, start, end, fl);
+		return windows_getlk(c, fid, held, owner, type == LOCKTAB_SHARED, start, end, fl);
 	}
+	/* Windows locks: the server sees one owner per handle (see above). */
+	if (!posix_locks(c) && type != LOCKTAB_UNLOCK &&
+	    locktab_conflict((const struct lock_range *)(void *)held->data, held->len, owner, type,
+			     start, end))
+		return -EAGAIN;
 
 	GArray *steps = g_array_new(FALSE, FALSE, sizeof(struct lock_step));
 	GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
@@ -581,5 +698,5 @@ int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op)
 						  : SMB_POSIX_LOCK_UNLOCK;
 		return posix_lock(c, fid, owner, type, wait, 0, UINT64_MAX);
 	}
-	return locking_andx(c, fid, owner, kind == LOCK_SH, kind == LOCK_UN, wait, 0, UINT64_MAX);
+	return locking_andx(c, fid, kind == LOCK_SH, kind == LOCK_UN, wait, 0, UINT64_MAX);
 }

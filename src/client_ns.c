@@ -40,6 +40,24 @@ static int set_basic(struct client *c, const char *smb_path, uint64_t access_tim
 	return client_set_path_info(c, smb_path, SMB_SET_FILE_BASIC_INFO, data, (size_t)len);
 }
 
+/* Gives a new object made by path its owner (struct client_owner); a
+ * failure leaves the server's and is only logged, like a local disk's
+ * create that cannot fail over its owner.  By path, a symlink's own owner
+ * changes, not its target's (Samba uses lchown; rw_owner.sh checks). */
+static void set_new_owner(struct client *c, const char *path, const char *smb_path,
+			  const struct client_owner *own)
+{
+	struct smb_unix_set u;
+
+	if (!own || !own->set)
+		return;
+	smb_unix_set_init(&u);
+	client_new_owner(c, path, own, false, &u);
+	int r = set_unix_basic(c, smb_path, &u);
+	if (r < 0)
+		log_debug("setting owner of new %s failed: %s", path, g_strerror(-r));
+}
+
 /* Runs op on the SMB form of path; a name SMB cannot carry is EINVAL. */
 #define WITH_SMB_PATH(c, path, var)                       \
 	char *var = client_smb_path((c), (path));         \
@@ -66,7 +84,7 @@ int client_unlink(struct client *c, const char *path)
 	return ret;
 }
 
-int client_mkdir(struct client *c, const char *path, mode_t mode)
+int client_mkdir(struct client *c, const char *path, mode_t mode, const struct client_owner *own)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
@@ -79,10 +97,13 @@ int client_mkdir(struct client *c, const char *path, mode_t mode)
 	if (ret == 0 && c->session->unix_ext) {
 		struct smb_unix_set u;
 		smb_unix_set_init(&u);
-		u.perms = mode & 07777;
+		/* Under a setgid directory a new directory is setgid too (the
+		 * server's mkdir made it so; the mode set here must keep it). */
+		bool sgid = client_new_owner(c, path, own, true, &u);
+		u.perms = (mode & 07777) | (sgid ? S_ISGID : 0);
 		int r = set_unix_basic(c, smb_path, &u);
 		if (r < 0)
-			log_debug("setting mode of new directory %s failed: %s", path,
+			log_debug("setting mode or owner of new directory %s failed: %s", path,
 				  g_strerror(-r));
 	}
 	g_free(smb_path);
@@ -137,14 +158,16 @@ static int rename_replace_in_dir(struct client *c, const char *from, const char 
 	return ret < 0 ? ret : cret;
 }
 
-/* Samba refuses the in-directory replace for some sources (names starting
- * with a dot, which it marks hidden, answer NO_SUCH_FILE): then replace the
- * old way, remove the target and rename, which is not atomic. */
+/* Last resort, not atomic: remove the target, then rename.  Only for a
+ * source just verified to exist (a failed rename must not cost the target
+ * its data), on servers where no atomic replace worked (README). */
 static int rename_by_unlink(struct client *c, const char *from, const char *to)
 {
-	log_debug("rename %s -> %s: in-directory replace refused, removing the target first",
-		  from, to);
-	int ret = delete_file(c, to);
+	int ret = client_smb_path_exists(c, from);
+	if (ret < 0)
+		return ret;
+	log_debug("rename %s -> %s: no atomic replace, removing the target first", from, to);
+	ret = delete_file(c, to);
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	return rename_plain(c, from, to);
@@ -160,10 +183,19 @@ static void split_smb_path(const char *path, char sep, char **dir, const char **
 }
 
 /* rename(2) semantics: the target is replaced if it exists, atomically for
- * anyone looking at it.  Samba renames with replacement only within a
- * directory, so across directories the source first moves next to the
- * target under a temporary name (a plain rename: nothing is replaced yet),
- * then replaces it there; if that fails it moves back. */
+ * anyone looking at it, and a failed rename leaves it alone.  Samba renames
+ * with replacement only within a directory (FILE_RENAME_INFORMATION takes a
+ * bare name), so otherwise the source first moves next to the target under
+ * a temporary name (a plain rename: nothing is replaced yet), then replaces
+ * it there; if that fails it moves back.
+ *
+ * NO_SUCH_FILE from the in-directory replace is ambiguous: the source may
+ * be gone (another client removed it), or Samba refused it because it is
+ * hidden - its SMB1 FILE_RENAME_INFORMATION passes no search attributes to
+ * can_rename(), and with "hide dot files" (the default) every dot file is
+ * hidden.  The temporary name (not a dot file) tells them apart: the plain
+ * rename to it fails with ENOENT for a vanished source, and the replace
+ * from it is not refused. */
 static int rename_replace(struct client *c, const char *from, const char *to)
 {
 	char sep = c->session->path_sep;
@@ -175,18 +207,20 @@ static int rename_replace(struct client *c, const char *from, const char *to)
 	split_smb_path(to, sep, &to_dir, &to_name);
 	if (strcmp(from_dir, to_dir) == 0) {
 		ret = rename_replace_in_dir(c, from, to_name);
-		if (ret == -ENOENT)
-			ret = rename_by_unlink(c, from, to);
-		goto out;
+		if (ret != -ENOENT)
+			goto out;
+	} else {
+		ret = rename_plain(c, from, to);
+		if (ret != -EEXIST)
+			goto out;
 	}
-	ret = rename_plain(c, from, to);
-	if (ret != -EEXIST)
-		goto out;
 	tmp = g_strdup_printf("%ssmbfuse-rename-%08x.tmp", to_dir, g_random_int());
 	ret = rename_plain(c, from, tmp);
 	if (ret < 0)
 		goto out;
 	ret = rename_replace_in_dir(c, tmp, to_name);
+	/* Still refused: a source with the DOS hidden or system attribute
+	 * stored on it.  No atomic way is left. */
 	if (ret == -ENOENT)
 		ret = rename_by_unlink(c, tmp, to);
 	if (ret < 0 && rename_plain(c, tmp, from) < 0)
@@ -210,12 +244,9 @@ int client_rename(struct client *c, const char *from, const char *to, bool norep
 	}
 	if (noreplace || !(c->session->server_caps & CAP_INFOLEVEL_PASSTHRU)) {
 		ret = rename_plain(c, smb_from, smb_to);
-		if (ret == -EEXIST && !noreplace) {
-			/* No atomic replace on this server: remove, then move. */
-			ret = client_unlink(c, to);
-			if (ret == 0)
-				ret = rename_plain(c, smb_from, smb_to);
-		}
+		/* No atomic replace on this server: remove, then move. */
+		if (ret == -EEXIST && !noreplace)
+			ret = rename_by_unlink(c, smb_from, smb_to);
 		goto out;
 	}
 	ret = rename_replace(c, smb_from, smb_to);
@@ -352,7 +383,8 @@ int client_truncate(struct client *c, const char *path, uint64_t size)
 	return ret;
 }
 
-int client_symlink(struct client *c, const char *target, const char *path)
+int client_symlink(struct client *c, const char *target, const char *path,
+		   const struct client_owner *own)
 {
 	if (!c->session->unix_ext)
 		return -EPERM; /* SMB1 without UNIX extensions has no symlinks */
@@ -362,6 +394,8 @@ int client_symlink(struct client *c, const char *target, const char *path)
 	int ret = len < 0 ? (len == -EMSGSIZE ? -ENAMETOOLONG : (int)len)
 			  : client_set_path_info(c, smb_path, SMB_SET_FILE_UNIX_LINK, data,
 						 (size_t)len);
+	if (ret == 0)
+		set_new_owner(c, path, smb_path, own);
 	g_free(smb_path);
 	return ret;
 }
@@ -398,11 +432,12 @@ out:
 	return ret;
 }
 
-int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
+int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev,
+		 const struct client_owner *own)
 {
 	if (S_ISREG(mode)) {
 		uint16_t fid;
-		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, &fid, NULL);
+		int ret = client_create(c, path, O_WRONLY | O_CREAT | O_EXCL, mode, own, &fid, NULL);
 		return ret < 0 ? ret : client_close(c, fid);
 	}
 	if (!c->session->unix_ext)
@@ -419,8 +454,10 @@ int client_mknod(struct client *c, const char *path, mode_t mode, dev_t rdev)
 	u.dev_major = major(rdev);
 	u.dev_minor = minor(rdev);
 	/* UNIX_BASIC on a name that does not exist creates it with this type
-	 * (the CIFS UNIX extensions' mknod). */
+	 * (the CIFS UNIX extensions' mknod); Samba ignores the owner then. */
 	int ret = set_unix_basic(c, smb_path, &u);
+	if (ret == 0)
+		set_new_owner(c, path, smb_path, own);
 	g_free(smb_path);
 	return ret;
 }

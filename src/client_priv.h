@@ -18,6 +18,13 @@ int client_set_file_info(struct client *c, uint16_t fid, uint16_t level, const u
 /* A request that carries nothing but a status back (DELETE, FLUSH, ...):
  * send w, check the status, free the reply. */
 int client_simple_call(struct client *c, struct wr *w);
+/* For a new object at path (a mount path): fills u->uid and u->gid from
+ * own (struct client_owner) and returns whether the parent directory is
+ * setgid.  The parent is asked only when own is set or want_sgid. */
+bool client_new_owner(struct client *c, const char *path, const struct client_owner *own,
+		      bool want_sgid, struct smb_unix_set *u);
+/* 0 if an SMB path names something on the server, else -errno. */
+int client_smb_path_exists(struct client *c, const char *smb_path);
 /* NT_CREATE_ANDX with explicit access, disposition and options. */
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		     uint32_t disposition, uint32_t options, uint16_t *fid,

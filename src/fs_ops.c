@@ -359,6 +359,33 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs;
 }
 
+/* Remembers path as a name of a hard-linked file (server inode numbers:
+ * UNIX extensions only; directories are never hard links). */
+static void note_links(struct smbfuse *fs, const char *path, const struct stat *st)
+{
+	if (pool_any(fs->pool)->unix_ext)
+		linknames_note(fs->links, path, (uint64_t)st->st_ino,
+			       S_ISDIR(st->st_mode) ? 1 : (unsigned long)st->st_nlink);
+}
+
+/* After a change through path: the kernel caches each name of a file on
+ * its own (one node per path in the high-level API), so drop what it holds
+ * for the other names of the same server file (linknames.h). */
+static void invalidate_names(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		fuse_invalidate_path(fuse_get_context()->fuse, *p);
+	g_strfreev(names);
+}
+
+/* Passes ret through; after a success refreshes path's other names. */
+static int refreshed(struct smbfuse *fs, const char *path, int ret)
+{
+	if (ret >= 0)
+		invalidate_names(linknames_others(fs->links, path));
+	return ret;
+}
+
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
@@ -376,6 +403,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		return ret;
 	fs_stat_from_info(fs, &info, st);
 	cache_put_attr(fs->cache, ticket, path, st);
+	note_links(fs, path, st);
 	return 0;
 }
 
@@ -402,6 +430,7 @@ struct dir_listing {
 
 struct collect_ctx {
 	struct smbfuse *fs;
+	const char *dir;
 	GArray *entries;
 };
 
@@ -411,6 +440,12 @@ static int collect_entry(void *data, const char *name, const struct smb_file_inf
 	struct cache_dirent e = { .name = g_strdup(name) };
 
 	fs_stat_from_info(cc->fs, fi, &e.st);
+	if (e.st.st_nlink > 1 && !S_ISDIR(e.st.st_mode)) {
+		/* readdirplus hands these attributes to the kernel too */
+		char *p = g_build_path("/", cc->dir, name, NULL);
+		note_links(cc->fs, p, &e.st);
+		g_free(p);
+	}
 	g_array_append_val(cc->entries, e);
 	return 0;
 }
@@ -424,7 +459,7 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 
 static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
-	struct collect_ctx cc = { .fs = fs_get() };
+	struct collect_ctx cc = { .fs = fs_get(), .dir = path };
 
 	/* The kernel keeps the listing's pages as long as ours is valid: both
 	 * are dropped together (a change seen or the TTL over). */
@@ -610,9 +645,22 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* New objects belong to the calling user, as on a local disk (an
+ * allow_other mount serves several).  Root's are left to the server (whose
+ * session user is root in the common case: no extra round trip), and so
+ * is everything when uid=/gid= hide the owners anyway. */
+static struct client_owner caller_owner(const struct smbfuse *fs)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+	struct client_owner o = { .uid = ctx->uid, .gid = ctx->gid };
+	o.set = (ctx->uid != 0 || ctx->gid != 0) && !fs->opts->uid_set && !fs->opts->gid_set;
+	return o;
+}
+
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	struct session *s = NULL;
 	struct client_open_info id;
 	uint16_t fid;
@@ -624,7 +672,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	int ret = TIMED(STATS_CREATE,
 			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 				(ret_session(&s, cl->session),
-				 client_create(cl, path, fi->flags | O_CREAT, mode, &fid, &id))));
+				 client_create(cl, path, fi->flags | O_CREAT, mode, &own, &fid, &id))));
 	if (ret < 0) {
 		session_unref(s);
 		return ret;
@@ -657,7 +705,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 					     client_write(cl, fid, buf, size, (uint64_t)offset)));
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
-	return ret;
+	return refreshed(fs, path, ret);
 }
 
 /* Every write has reached the server when write(2) returned, so close(2)
@@ -693,30 +741,43 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return FORGET_FILE(fs, path,
-				   TIMED(STATS_TRUNCATE,
-					 FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-						 client_ftruncate(cl, fid, (uint64_t)size))));
-	return FORGET_FILE(fs, path,
-			   TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-							 client_truncate(cl, path, (uint64_t)size))));
+		return refreshed(fs, path,
+				 FORGET_FILE(fs, path,
+					     TIMED(STATS_TRUNCATE,
+						   FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+							   client_ftruncate(cl, fid, (uint64_t)size)))));
+	return refreshed(fs, path,
+			 FORGET_FILE(fs, path,
+				     TIMED(STATS_TRUNCATE,
+					   FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						   client_truncate(cl, path, (uint64_t)size)))));
 }
 
 static int fs_unlink(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return FORGET(fs, path, TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
-							    client_unlink(cl, path))));
+	/* The other names lose a link. */
+	char **others = linknames_others(fs->links, path);
+	int ret = FORGET(fs, path, TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
+							       client_unlink(cl, path))));
+	if (ret == 0) {
+		linknames_forget(fs->links, path);
+		invalidate_names(others);
+	} else {
+		g_strfreev(others);
+	}
+	return ret;
 }
 
 static int fs_mkdir(const char *path, mode_t mode)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	/* A repeat that finds the directory cannot tell whether it is ours
 	 * unless the first attempt was answered: EEXIST then (mkdir as a lock
 	 * must never have two winners). */
 	return FORGET(fs, path, TIMED(STATS_MKDIR, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
-							   client_mkdir(cl, path, mode))));
+							   client_mkdir(cl, path, mode, &own))));
 }
 
 static int fs_rmdir(const char *path)
@@ -750,8 +811,14 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 				rename_attempt(cl, from, to, flags & RENAME_NOREPLACE, replay)));
 	cache_invalidate(fs->cache, from);
 	cache_invalidate(fs->cache, to);
-	if (ret == 0)
+	if (ret == 0) {
 		handles_rename(fs, from, to);
+		/* A replaced target's other names lose a link; the moved
+		 * file's new name is learnt at its next lookup. */
+		invalidate_names(linknames_others(fs->links, to));
+		linknames_forget(fs->links, to);
+		linknames_forget(fs->links, from);
+	}
 	return ret;
 }
 
@@ -800,7 +867,7 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 		ret = TIMED(STATS_UTIMENS, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 						   client_utimens(cl, path, tv)));
 	cache_invalidate_file(fs->cache, path);
-	return ret;
+	return refreshed(fs, path, ret);
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -815,9 +882,10 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 			return ret;
 		is_dir = info.is_dir;
 	}
-	return FORGET_FILE(fs, path,
-			   TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						      client_chmod(cl, path, mode, is_dir))));
+	return refreshed(fs, path,
+			 FORGET_FILE(fs, path,
+				     TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+								client_chmod(cl, path, mode, is_dir)))));
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -834,16 +902,18 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 			return 0;
 		return -EPERM;
 	}
-	return FORGET_FILE(fs, path,
-			   TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						      client_chown(cl, path, uid, gid))));
+	return refreshed(fs, path,
+			 FORGET_FILE(fs, path,
+				     TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+								client_chown(cl, path, uid, gid)))));
 }
 
 static int fs_symlink(const char *target, const char *path)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	return FORGET(fs, path, TIMED(STATS_SYMLINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
-							     client_symlink(cl, target, path))));
+							     client_symlink(cl, target, path, &own))));
 }
 
 static int fs_link(const char *from, const char *to)
@@ -853,14 +923,19 @@ static int fs_link(const char *from, const char *to)
 					    client_link(cl, from, to)));
 	cache_invalidate(fs->cache, from); /* its link count changed */
 	cache_invalidate(fs->cache, to);
-	return ret;
+	/* The link count changed for every name, the old one included
+	 * (which the kernel keeps as a node of its own). */
+	if (ret == 0)
+		fuse_invalidate_path(fuse_get_context()->fuse, from);
+	return refreshed(fs, from, ret);
 }
 
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct smbfuse *fs = fs_get();
+	struct client_owner own = caller_owner(fs);
 	return FORGET(fs, path, TIMED(STATS_MKNOD, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
-							   client_mknod(cl, path, mode, rdev))));
+							   client_mknod(cl, path, mode, rdev, &own))));
 }
 
 /* A blocking lock is a non-blocking one retried until it is granted or the

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "notify.h"
 #include "fs_handle.h"
+#include "linknames.h"
 #include "pool.h"
 #include "opts.h"
 #include "stats.h"
@@ -38,6 +39,8 @@ struct smbfuse {
 	 * them (times), kept current across renames. */
 	GMutex handles_lock;
 	GHashTable *handles; /* char *path -> GPtrArray of struct fs_handle * */
+	/* Names of hard-linked files, to refresh all after a change. */
+	struct linknames *links;
 };
 
 extern const struct fuse_operations smbfuse_ops;

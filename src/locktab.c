@@ -41,3 +41,47 @@ void locktab_plan(const struct lock_range *held, guint n_held, uint64_t owner,
 		g_array_append_val(result, r);
 	}
 }
+
+const struct lock_range *locktab_conflict(const struct lock_range *held, guint n_held,
+					  uint64_t owner, enum locktab_type type, uint64_t start,
+					  uint64_t end)
+{
+	for (guint i = 0; i < n_held; i++) {
+		const struct lock_range *h = &held[i];
+		if (h->owner != owner && h->start < end && start < h->end &&
+		    (type == LOCKTAB_EXCLUSIVE || !h->shared))
+			return h;
+	}
+	return NULL;
+}
+
+static gint by_start(gconstpointer a, gconstpointer b)
+{
+	const struct lock_range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void locktab_gaps(const struct lock_range *held, guint n_held, uint64_t start, uint64_t end,
+		  GArray *gaps)
+{
+	GArray *cover = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	for (guint i = 0; i < n_held; i++)
+		if (held[i].start < end && start < held[i].end)
+			g_array_append_val(cover, held[i]);
+	g_array_sort(cover, by_start);
+	uint64_t pos = start; /* everything before pos is covered or reported */
+	for (guint i = 0; i < cover->len && pos < end; i++) {
+		const struct lock_range *c = &g_array_index(cover, struct lock_range, i);
+		if (c->start > pos) {
+			struct lock_range g = { .start = pos, .end = c->start };
+			g_array_append_val(gaps, g);
+		}
+		if (c->end > pos)
+			pos = c->end;
+	}
+	if (pos < end) {
+		struct lock_range g = { .start = pos, .end = end };
+		g_array_append_val(gaps, g);
+	}
+	g_array_free(cover, TRUE);
+}

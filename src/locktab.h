@@ -38,4 +38,17 @@ void locktab_plan(const struct lock_range *held, guint n_held, uint64_t owner,
 		  enum locktab_type type, uint64_t start, uint64_t end, GArray *steps,
 		  GArray *result);
 
+/* The first range in `held` of an owner other than `owner` that a request
+ * (type, [start, end)) would conflict with (one of the two exclusive), or
+ * NULL.  Windows servers cannot tell POSIX owners sharing one handle apart
+ * (they all use its FID and the mount's PID), so this is their check. */
+const struct lock_range *locktab_conflict(const struct lock_range *held, guint n_held,
+					  uint64_t owner, enum locktab_type type, uint64_t start,
+					  uint64_t end);
+
+/* Appends to `gaps` (struct lock_range, start/end only) the parts of
+ * [start, end) that no range in `held` covers, in order. */
+void locktab_gaps(const struct lock_range *held, guint n_held, uint64_t start, uint64_t end,
+		  GArray *gaps);
+
 #endif

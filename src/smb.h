@@ -342,14 +342,14 @@ int smb_find_first_rep_params(const uint8_t *p, size_t len, struct smb_find_rep 
 int smb_find_next_rep_params(const uint8_t *p, size_t len, struct smb_find_rep *r);
 /* Walks `count` entries of a find reply's data for info levels
  * SMB_FIND_FILE_BOTH_DIRECTORY_INFO and SMB_FIND_FILE_UNIX, calling cb for
- * each with the decoded info and name ("." and ".." included, and names are
- * not checked for '/': the callback decides).  NextEntryOffset chains are
- * bounds-checked and must move forward.  An entry whose name is not valid in
- * its encoding is skipped.  *last_name (g_malloc; NULL if that name was
- * skipped) receives the last entry's name and *last_resume_key its resume
- * key / FileIndex, for FIND_NEXT2; either pointer may be NULL.  A non-zero
- * return from cb stops the walk and is returned.  -EINVAL for another
- * level, -EPROTO for a malformed block. */
+ * each with the decoded info and name ("." and ".." included: the callback
+ * decides).  NextEntryOffset chains are bounds-checked and must move
+ * forward.  An entry whose name is not valid in its encoding, is empty, or
+ * holds a '/' or a NUL before its end is skipped.  *last_name (g_malloc;
+ * NULL if that name was skipped) receives the last entry's name and
+ * *last_resume_key its resume key / FileIndex, for FIND_NEXT2; either
+ * pointer may be NULL.  A non-zero return from cb stops the walk and is
+ * returned.  -EINVAL for another level, -EPROTO for a malformed block. */
 typedef int (*smb_find_cb)(void *ctx, const char *name, const struct smb_file_info *fi);
 int smb_find_parse_entries(const uint8_t *data, size_t len, uint16_t info_level, bool unicode,
 			   uint16_t count, smb_find_cb cb, void *ctx, char **last_name,
@@ -471,6 +471,16 @@ long smb_set_unix_hlink_data(uint8_t *out, size_t cap, const char *target, bool 
 #define SMB_POSIX_LOCK_UNLOCK 2
 long smb_posix_lock_data(uint8_t *out, size_t cap, uint16_t type, bool wait, uint32_t pid,
 			 uint64_t start, uint64_t length);
+/* The same block in the answer to SMB_QUERY_POSIX_LOCK (the level sent with
+ * TRANS2_QUERY_FILE_INFORMATION and a lock block as data): type UNLOCK when
+ * the lock could be taken, else a conflicting lock.  -EPROTO if malformed. */
+struct smb_posix_lock {
+	uint16_t type;
+	uint32_t pid;
+	uint64_t start;
+	uint64_t length;
+};
+int smb_parse_posix_lock_data(const uint8_t *data, size_t len, struct smb_posix_lock *l);
 /* SMB_POSIX_PATH_OPEN (CIFS UNIX extensions): an open with POSIX flags and
  * mode in one request, through TRANS2_SET_PATH_INFORMATION.  Names are
  * taken literally (wildcard characters included). */

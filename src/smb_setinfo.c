@@ -223,6 +223,19 @@ long smb_posix_lock_data(uint8_t *out, size_t cap, uint16_t type, bool wait, uin
 	return block_end(&w, 0);
 }
 
+int smb_parse_posix_lock_data(const uint8_t *data, size_t len, struct smb_posix_lock *l)
+{
+	struct rd r;
+
+	rd_init(&r, data, len);
+	l->type = rd_le16(&r);
+	rd_skip(&r, 2); /* Flags */
+	l->pid = rd_le32(&r);
+	l->start = rd_le64(&r);
+	l->length = rd_le64(&r);
+	return r.overflow || l->type > SMB_POSIX_LOCK_UNLOCK ? -EPROTO : 0;
+}
+
 long smb_posix_unlink_data(uint8_t *out, size_t cap, bool directory)
 {
 	struct wr w;

@@ -475,6 +475,32 @@ int smb_parse_file_unix_link(const uint8_t *data, size_t len, bool unicode, char
  * after NextEntryOffset.  *name is NULL when the name is not valid in its
  * encoding (the entry is skipped); -EPROTO when the entry is cut short. */
 
+/* True when a name of n bytes has a NUL code unit followed by a non-NUL one:
+ * decoding would silently cut it to another file's name.  Trailing NULs are
+ * fine (some servers count the terminator in FileNameLength). */
+static bool has_inner_nul(const uint8_t *p, size_t n, bool unicode)
+{
+	size_t unit = unicode ? 2 : 1;
+	bool nul = false;
+
+	for (size_t i = 0; i + unit <= n; i += unit) {
+		bool zero = p[i] == 0 && (unit == 1 || p[i + 1] == 0);
+		if (zero)
+			nul = true;
+		else if (nul)
+			return true;
+	}
+	return false;
+}
+
+/* A name the mount can show: not empty and without '/' (the kernel fails a
+ * whole getdents on an empty name, and '/' cannot be in a component).  "."
+ * and ".." pass: the caller knows they name the directory itself. */
+static bool name_usable(const char *name)
+{
+	return name[0] != 0 && strchr(name, '/') == NULL;
+}
+
 static int rd_both_dir_entry(struct rd *r, bool unicode, struct smb_file_info *fi, char **name,
 			     uint32_t *resume_key)
 {
@@ -497,7 +523,12 @@ static int rd_both_dir_entry(struct rd *r, bool unicode, struct smb_file_info *f
 	/* No link count at this level: what Unix shows for a plain file or an
 	 * empty directory. */
 	fi->nlink = fi->is_dir ? 2 : 1;
+	bool inner_nul = has_inner_nul(r->data + r->pos, name_len, unicode);
 	*name = rd_name(r, name_len, unicode);
+	if (inner_nul) {
+		g_free(*name);
+		*name = NULL;
+	}
 	return 0;
 }
 
@@ -564,12 +595,16 @@ int smb_find_parse_entries(const uint8_t *data, size_t len, uint16_t info_level,
 			rc = rd_both_dir_entry(&r, unicode, &fi, &name, &key);
 		if (rc)
 			goto out_free;
+		if (name && !name_usable(name)) {
+			g_free(name);
+			name = NULL;
+		}
 
 		g_free(last);
 		last = name;
 		last_key = key;
 		/* A name we cannot represent is skipped rather than failing the
-		 * whole listing. */
+		 * whole listing (the caller sees fewer entries than counted). */
 		if (name && cb) {
 			rc = cb(ctx, name, &fi);
 			if (rc)

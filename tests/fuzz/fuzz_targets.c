@@ -56,6 +56,8 @@ int fuzz_trans2_data(const uint8_t *data, size_t len)
 	smb_parse_cifs_unix_info(data, len, &major, &minor, &caps);
 	struct smb_posix_open_rep po;
 	smb_parse_posix_open_reply(data, len, &po);
+	struct smb_posix_lock pl;
+	smb_parse_posix_lock_data(data, len, &pl);
 	smb_find_first_rep_params(data, len, &fr);
 	smb_find_next_rep_params(data, len, &fr);
 	find_levels(data, len, len > 0 ? data[0] : 0);

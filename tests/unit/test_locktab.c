@@ -76,6 +76,43 @@ int main(void)
 	CHECK_INT(result->len, 1);
 	CHECK(res(0).start == 10 && res(0).end == 15);
 
+	/* Conflicts are other owners' overlapping ranges, one of the two
+	 * exclusive; one's own locks never conflict. */
+	struct lock_range mixed[] = { { 1, 0, 100, false }, { 2, 200, 300, false },
+				      { 3, 250, LOCKTAB_EOF, true } };
+	CHECK(locktab_conflict(mixed, 3, 1, LOCKTAB_EXCLUSIVE, 0, 100) == NULL);
+	CHECK(locktab_conflict(mixed, 3, 2, LOCKTAB_EXCLUSIVE, 50, 60) == &mixed[0]);
+	CHECK(locktab_conflict(mixed, 3, 2, LOCKTAB_SHARED, 50, 60) == &mixed[0]);
+	CHECK(locktab_conflict(mixed, 3, 1, LOCKTAB_SHARED, 100, 200) == NULL);
+	CHECK(locktab_conflict(mixed, 3, 1, LOCKTAB_SHARED, 100, 201) == &mixed[1]);
+	CHECK(locktab_conflict(mixed, 3, 2, LOCKTAB_EXCLUSIVE, 200, 250) == NULL);
+	CHECK(locktab_conflict(mixed, 3, 4, LOCKTAB_SHARED, 1000, LOCKTAB_EOF) == NULL);
+	CHECK(locktab_conflict(mixed, 3, 4, LOCKTAB_EXCLUSIVE, 1000, LOCKTAB_EOF) == &mixed[2]);
+	CHECK(locktab_conflict(mixed, 3, 4, LOCKTAB_SHARED, 260, 270) == &mixed[1]);
+
+	/* Gaps: what no held range covers, in order, overlaps merged. */
+	GArray *gaps = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	locktab_gaps(mixed, 3, 0, LOCKTAB_EOF, gaps);
+	CHECK_INT(gaps->len, 1);
+	CHECK(g_array_index(gaps, struct lock_range, 0).start == 100 &&
+	      g_array_index(gaps, struct lock_range, 0).end == 200);
+	g_array_set_size(gaps, 0);
+	struct lock_range few[] = { { 1, 40, 60, false }, { 1, 10, 20, false }, { 2, 15, 30, true } };
+	locktab_gaps(few, 3, 5, 100, gaps);
+	CHECK_INT(gaps->len, 3); /* 5-10, 30-40, 60-100 */
+	CHECK(g_array_index(gaps, struct lock_range, 0).start == 5 &&
+	      g_array_index(gaps, struct lock_range, 0).end == 10);
+	CHECK(g_array_index(gaps, struct lock_range, 1).start == 30 &&
+	      g_array_index(gaps, struct lock_range, 1).end == 40);
+	CHECK(g_array_index(gaps, struct lock_range, 2).start == 60 &&
+	      g_array_index(gaps, struct lock_range, 2).end == 100);
+	g_array_set_size(gaps, 0);
+	locktab_gaps(few, 3, 12, 18, gaps);
+	CHECK_INT(gaps->len, 0);
+	locktab_gaps(NULL, 0, 7, 9, gaps);
+	CHECK_INT(gaps->len, 1);
+	g_array_free(gaps, TRUE);
+
 	g_array_free(steps, TRUE);
 	g_array_free(result, TRUE);
 	CHECK_DONE();

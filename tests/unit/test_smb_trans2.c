@@ -874,6 +874,59 @@ static void test_find_unix(void)
 	collected_clear(&c);
 }
 
+/* Names the mount cannot show are skipped, the rest of the listing stays:
+ * an empty name (the kernel would fail the whole getdents with EIO), a '/'
+ * inside, a NUL before the end of FileNameLength (decoding would cut it to
+ * another name).  A trailing NUL counted in the length is fine. */
+static void test_find_bad_names(void)
+{
+	uint8_t buf[1024];
+	struct wr w;
+	size_t offs[6];
+	struct collected c = { 0 };
+	char *last = NULL;
+	uint32_t key = 0;
+
+	wr_init(&w, buf, sizeof(buf));
+	offs[0] = put_both_dir(&w, 1, 0, 0, "a", true);
+	offs[1] = put_both_dir(&w, 2, 0, 0, "", true);
+	offs[2] = put_both_dir(&w, 3, 0, 0, "x/y", true);
+	offs[3] = put_both_dir(&w, 4, 0, 0, "pqr", true);
+	offs[4] = put_both_dir(&w, 5, 0, 0, "ok", true);
+	offs[5] = put_both_dir(&w, 6, 0, 0, "", true);
+	size_t len = wr_len(&w);
+	link_entries(buf, offs, 6);
+	/* "pqr" -> "p\0r": the middle code unit at 94 + 2 */
+	buf[offs[3] + 96] = 0;
+	/* "ok" with its NUL terminator counted: FileNameLength 4 -> 6 */
+	buf[offs[4] + 60] = 6;
+	CHECK_INT(smb_find_parse_entries(buf, len, SMB_FIND_FILE_BOTH_DIRECTORY_INFO, true, 6,
+					 collect, &c, &last, &key), 0);
+	CHECK_INT(c.n, 2);
+	CHECK_STR(c.names[0], "a");
+	CHECK_STR(c.names[1], "ok");
+	CHECK(last == NULL); /* the last one was skipped */
+	CHECK_INT(key, 6);
+	collected_clear(&c);
+
+	/* The same at the UNIX level, 8-bit names too */
+	for (int unicode = 0; unicode < 2; unicode++) {
+		wr_init(&w, buf, sizeof(buf));
+		offs[0] = put_unix_entry(&w, 1, UNIX_TYPE_FILE, "", unicode, 1);
+		offs[1] = put_unix_entry(&w, 2, UNIX_TYPE_FILE, "d/e", unicode, 1);
+		offs[2] = put_unix_entry(&w, 3, UNIX_TYPE_FILE, "f", unicode, 0);
+		len = wr_len(&w);
+		link_entries(buf, offs, 3);
+		CHECK_INT(smb_find_parse_entries(buf, len, SMB_FIND_FILE_UNIX, unicode, 3, collect,
+						 &c, &last, &key), 0);
+		CHECK_INT(c.n, 1);
+		CHECK_STR(c.names[0], "f");
+		CHECK_STR(last, "f");
+		g_free(last);
+		collected_clear(&c);
+	}
+}
+
 /* ---- file system information ---- */
 
 static void test_fs_info(void)
@@ -1022,6 +1075,7 @@ int main(void)
 	test_unix_link();
 	test_find_both_dir();
 	test_find_malicious();
+	test_find_bad_names();
 	test_find_unix();
 	test_fs_info();
 	CHECK_DONE();

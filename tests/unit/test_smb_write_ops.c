@@ -441,6 +441,17 @@ static void test_setinfo_data(void)
 	CHECK_HEX(d, n, "0000 0000 00000000 0500000000000000 0600000000000000");
 	CHECK_INT(smb_posix_lock_data(d, 23, SMB_POSIX_LOCK_READ, false, 0, 0, 0), -EMSGSIZE);
 	CHECK_INT(smb_posix_lock_data(d, sizeof(d), 3, false, 0, 0, 0), -EINVAL);
+
+	/* ... and parsed back, as SMB_QUERY_POSIX_LOCK answers it */
+	struct smb_posix_lock l;
+	n = smb_posix_lock_data(d, sizeof(d), SMB_POSIX_LOCK_WRITE, false, 77, 1ULL << 40, 9);
+	CHECK_INT(smb_parse_posix_lock_data(d, (size_t)n, &l), 0);
+	CHECK_INT(l.type, SMB_POSIX_LOCK_WRITE);
+	CHECK_INT(l.pid, 77);
+	CHECK(l.start == 1ULL << 40 && l.length == 9);
+	CHECK_INT(smb_parse_posix_lock_data(d, 23, &l), -EPROTO);
+	d[0] = 3;
+	CHECK_INT(smb_parse_posix_lock_data(d, 24, &l), -EPROTO);
 }
 
 static void test_unix_link_data(void)

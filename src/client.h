@@ -107,7 +107,15 @@ int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op);
 int client_unlink(struct client *c, const char *path);
 int client_mkdir(struct client *c, const char *path, mode_t mode, const struct client_owner *own);
 int client_rmdir(struct client *c, const char *path);
-int client_rename(struct client *c, const char *from, const char *to, bool noreplace);
+/* A rename may take several requests (a temporary name first); `st` keeps
+ * what an attempt did, so that a repeat after a lost connection goes on
+ * from there.  One state per rename(2), cleared after the last attempt. */
+struct client_rename_state {
+	char *tmp; /* SMB path of the temporary name, once chosen */
+};
+int client_rename(struct client *c, const char *from, const char *to, bool noreplace,
+		  struct client_rename_state *st);
+void client_rename_state_clear(struct client_rename_state *st);
 int client_utimens(struct client *c, const char *path, const struct timespec tv[2]);
 int client_futimens(struct client *c, uint16_t fid, const struct timespec tv[2]);
 int client_chmod(struct client *c, const char *path, mode_t mode, bool is_dir);

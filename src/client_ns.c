@@ -196,15 +196,20 @@ static void split_smb_path(const char *path, char sep, char **dir, const char **
  * hidden.  The temporary name (not a dot file) tells them apart: the plain
  * rename to it fails with ENOENT for a vanished source, and the replace
  * from it is not refused. */
-static int rename_replace(struct client *c, const char *from, const char *to)
+static int rename_replace(struct client *c, const char *from, const char *to,
+			  struct client_rename_state *st)
 {
 	char sep = c->session->path_sep;
-	char *from_dir, *to_dir, *tmp = NULL;
+	char *from_dir, *to_dir;
 	const char *from_name, *to_name;
 	int ret;
 
 	split_smb_path(from, sep, &from_dir, &from_name);
 	split_smb_path(to, sep, &to_dir, &to_name);
+	/* An earlier attempt that got as far as the temporary name goes on
+	 * from there (its connection was lost after that step). */
+	if (st->tmp && client_smb_path_exists(c, st->tmp) == 0)
+		goto from_tmp;
 	if (strcmp(from_dir, to_dir) == 0) {
 		ret = rename_replace_in_dir(c, from, to_name);
 		if (ret != -ENOENT)
@@ -214,25 +219,34 @@ static int rename_replace(struct client *c, const char *from, const char *to)
 		if (ret != -EEXIST)
 			goto out;
 	}
-	tmp = g_strdup_printf("%ssmbfuse-rename-%08x.tmp", to_dir, g_random_int());
-	ret = rename_plain(c, from, tmp);
+	/* One name for every attempt of this rename, so a repeat finds it. */
+	if (!st->tmp)
+		st->tmp = g_strdup_printf("%ssmbfuse-rename-%08x.tmp", to_dir, g_random_int());
+	ret = rename_plain(c, from, st->tmp);
 	if (ret < 0)
 		goto out;
-	ret = rename_replace_in_dir(c, tmp, to_name);
+from_tmp:
+	ret = rename_replace_in_dir(c, st->tmp, to_name);
 	/* Still refused: a source with the DOS hidden or system attribute
 	 * stored on it.  No atomic way is left. */
 	if (ret == -ENOENT)
-		ret = rename_by_unlink(c, tmp, to);
-	if (ret < 0 && rename_plain(c, tmp, from) < 0)
-		log_warn("rename: could not move %s back; it is left as %s", from, tmp);
+		ret = rename_by_unlink(c, st->tmp, to);
+	if (ret < 0 && rename_plain(c, st->tmp, from) < 0)
+		log_warn("rename: could not move %s back; it is left as %s", from, st->tmp);
 out:
-	g_free(tmp);
 	g_free(from_dir);
 	g_free(to_dir);
 	return ret;
 }
 
-int client_rename(struct client *c, const char *from, const char *to, bool noreplace)
+void client_rename_state_clear(struct client_rename_state *st)
+{
+	g_free(st->tmp);
+	st->tmp = NULL;
+}
+
+int client_rename(struct client *c, const char *from, const char *to, bool noreplace,
+		  struct client_rename_state *st)
 {
 	char *smb_from = client_smb_path(c, from);
 	char *smb_to = client_smb_path(c, to);
@@ -249,7 +263,7 @@ int client_rename(struct client *c, const char *from, const char *to, bool norep
 			ret = rename_by_unlink(c, smb_from, smb_to);
 		goto out;
 	}
-	ret = rename_replace(c, smb_from, smb_to);
+	ret = rename_replace(c, smb_from, smb_to, st);
 out:
 	g_free(smb_from);
 	g_free(smb_to);

@@ -788,11 +788,12 @@ static int fs_rmdir(const char *path)
 }
 
 /* One attempt at a rename.  A replay (the first attempt may have run) that
- * finds the source gone and the target there takes it as done. */
+ * finds the source gone and the target there takes it as done; one that
+ * finds the temporary name goes on from it (client_rename). */
 static int rename_attempt(struct client *cl, const char *from, const char *to, bool noreplace,
-			  bool replay)
+			  struct client_rename_state *st, bool replay)
 {
-	int ret = client_rename(cl, from, to, noreplace);
+	int ret = client_rename(cl, from, to, noreplace, st);
 	if (replay && ret == -ENOENT) {
 		struct smb_file_info info;
 		if (client_getattr(cl, to, &info) == 0)
@@ -806,9 +807,11 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
+	struct client_rename_state st = { 0 };
 	int ret = TIMED(STATS_RENAME,
 			FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, NO_ERRNO,
-				rename_attempt(cl, from, to, flags & RENAME_NOREPLACE, replay)));
+				rename_attempt(cl, from, to, flags & RENAME_NOREPLACE, &st, replay)));
+	client_rename_state_clear(&st);
 	cache_invalidate(fs->cache, from);
 	cache_invalidate(fs->cache, to);
 	if (ret == 0) {

@@ -122,6 +122,23 @@ static void test_validation(void)
 	opts_free(&o);
 
 	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "guest,cache=sometimes", NULL }),
+		  -EINVAL);
+	CHECK(err && strstr(err, "cache=sometimes"));
+	g_free(err);
+	opts_free(&o);
+	const char *modes[] = { "strict", "loose", "none" };
+	for (int i = 0; i < 3; i++) {
+		char *opt = g_strdup_printf("guest,cache=%s", modes[i]);
+		CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o", opt,
+							   NULL }),
+			  0);
+		CHECK_INT(opts_cache_mode(&o), i == 0 ? CACHE_STRICT : i == 1 ? CACHE_LOOSE : CACHE_NONE);
+		opts_free(&o);
+		g_free(opt);
+	}
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
 						   "guest,file_mode=0640,dir_mode=750,uid=1000,"
 						   "actimeo=2.5",
 						   NULL }),

@@ -27,6 +27,8 @@ static struct smbfuse *fs_get(void)
 	return fuse_get_context()->private_data;
 }
 
+static void kernel_forget(struct smbfuse *fs, const char *path);
+
 /* Evaluates a call that changes the server, then forgets what the caches
  * knew about path (whether the call worked or not: it may have, in part). */
 #define FORGET(fs, path, call)                                                          \
@@ -371,10 +373,12 @@ static void note_links(struct smbfuse *fs, const char *path, const struct stat *
 /* After a change through path: the kernel caches each name of a file on
  * its own (one node per path in the high-level API), so drop what it holds
  * for the other names of the same server file (linknames.h). */
-static void invalidate_names(char **names)
+static void invalidate_names(struct smbfuse *fs, char **names)
 {
-	for (char **p = names; p && *p; p++)
-		fuse_invalidate_path(fuse_get_context()->fuse, *p);
+	for (char **p = names; p && *p; p++) {
+		cache_invalidate_file(fs->cache, *p);
+		kernel_forget(fs, *p);
+	}
 	g_strfreev(names);
 }
 
@@ -382,7 +386,7 @@ static void invalidate_names(char **names)
 static int refreshed(struct smbfuse *fs, const char *path, int ret)
 {
 	if (ret >= 0)
-		invalidate_names(linknames_others(fs->links, path));
+		invalidate_names(fs, linknames_others(fs->links, path));
 	return ret;
 }
 
@@ -762,7 +766,7 @@ static int fs_unlink(const char *path)
 							       client_unlink(cl, path))));
 	if (ret == 0) {
 		linknames_forget(fs->links, path);
-		invalidate_names(others);
+		invalidate_names(fs, others);
 	} else {
 		g_strfreev(others);
 	}
@@ -818,7 +822,7 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 		handles_rename(fs, from, to);
 		/* A replaced target's other names lose a link; the moved
 		 * file's new name is learnt at its next lookup. */
-		invalidate_names(linknames_others(fs->links, to));
+		invalidate_names(fs, linknames_others(fs->links, to));
 		linknames_forget(fs->links, to);
 		linknames_forget(fs->links, from);
 	}
@@ -929,7 +933,7 @@ static int fs_link(const char *from, const char *to)
 	/* The link count changed for every name, the old one included
 	 * (which the kernel keeps as a node of its own). */
 	if (ret == 0)
-		fuse_invalidate_path(fuse_get_context()->fuse, from);
+		kernel_forget(fs, from);
 	return refreshed(fs, from, ret);
 }
 
@@ -1022,9 +1026,21 @@ static int fs_statfs(const char *path, struct statvfs *st)
 
 /* ---- what the server tells us ---- */
 
-/* Drops the kernel's cached attributes and data of path, if it has any. */
+/* Drops the kernel's cached attributes and data of path, if it has any.
+ *
+ * The kernel waits, while it drops a file's pages, for requests that hold
+ * them (a write waiting for our answer): so nothing that a request handler
+ * may wait for is held meanwhile.  A handler has its own fuse (its context);
+ * the watcher and the event thread take fs->fuse under inval_lock, which no
+ * handler ever takes, and which keeps the unmount from freeing it under
+ * them. */
 static void kernel_forget(struct smbfuse *fs, const char *path)
 {
+	struct fuse_context *ctx = fuse_get_context();
+	if (ctx && ctx->fuse) {
+		fuse_invalidate_path(ctx->fuse, path);
+		return;
+	}
 	g_mutex_lock(&fs->inval_lock);
 	if (fs->fuse)
 		fuse_invalidate_path(fs->fuse, path);
@@ -1043,8 +1059,31 @@ static void add_open_paths(struct smbfuse *fs, GPtrArray *out)
 	g_mutex_unlock(&fs->handles_lock);
 }
 
+/* Does the mount hold an exclusive or batch oplock on path?  Then nobody
+ * else can be changing it (the server breaks the oplock first), and a
+ * change the server reports is our own. */
+static bool held_exclusively(struct smbfuse *fs, const char *path)
+{
+	bool held = false;
+	g_mutex_lock(&fs->handles_lock);
+	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
+	for (guint i = 0; list && i < list->len && !held; i++) {
+		struct fs_handle *h = g_ptr_array_index(list, i);
+		g_mutex_lock(&h->lock);
+		held = h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH;
+		g_mutex_unlock(&h->lock);
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	return held;
+}
+
 void fs_server_changed(struct smbfuse *fs, const char *path)
 {
+	if (path && held_exclusively(fs, path)) {
+		/* Our own writes, echoed: the kernel's pages are current. */
+		cache_invalidate(fs->cache, path);
+		return;
+	}
 	if (path) {
 		cache_invalidate(fs->cache, path);
 		kernel_forget(fs, path);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# rw_long_paths.sh - what Linux allows, the mount allows: paths of about
+# 4000 bytes (nested directories) and symlink targets of 4000 bytes, and
+# truncate(2) by path.  With and without UNIX extensions: mkdir -p, create,
+# write, stat, ls, rename, unlink and rmdir of a file 19 directories down,
+# compared with the backing directory; a symlink whose target is 4000 bytes
+# reads back the same (UNIX extensions); truncate(2) by name (no open file)
+# shortens and lengthens a file, and says ENOENT / EISDIR where it must.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=rw_lib.sh
+. "$(dirname "$0")/rw_lib.sh"
+
+require_prereqs
+smb_start
+S=$SHARE_DIR
+
+# A relative path of 4000 bytes: 19 directories of 199 bytes, a file name
+# of 200.  Everything below works relative to the mount and the backing
+# directory (their own paths would push absolute paths past PATH_MAX).
+comp() { printf "$1%.0s" $(seq "$2"); }
+DEEP=
+for i in $(seq 10 28); do DEEP=$DEEP$i$(comp d 197)/; done
+DEEP=${DEEP%/}
+FILE=$DEEP/$(comp f 200)
+check_eq "length of the long path" 4000 "${#FILE}"
+
+# long_paths WHAT MNT: the file-tree operations on the long path.
+long_paths() {
+	local what=$1 m=$2 top=${DEEP%%/*} base=${FILE##*/}
+	(cd "$m" && mkdir -p "$DEEP") || fail "$what: mkdir -p of a 3799-byte path"
+	[ -d "$S/$top" ] && (cd "$S" && [ -d "$DEEP" ]) || fail "$what: the directories are not on the server"
+	(cd "$m" && echo hello >"$FILE") || fail "$what: create at a 4000-byte path"
+	head -c 300000 /dev/urandom >"$T_ROOT/data.bin"
+	(cd "$m" && dd if="$T_ROOT/data.bin" of="$FILE" bs=65536 status=none) || fail "$what: write at a 4000-byte path"
+	check_eq "$what: size through the mount" 300000 "$(cd "$m" && stat -c %s "$FILE")"
+	check_eq "$what: server copy" "$(sha256_of "$T_ROOT/data.bin")" "$(cd "$S" && sha256_of "$FILE")"
+	check_eq "$what: read back" "$(sha256_of "$T_ROOT/data.bin")" "$(cd "$m" && sha256_of "$FILE")"
+	check_eq "$what: ls of the deepest directory" "$base" "$(cd "$m" && ls "$DEEP")"
+	(cd "$m" && mv "$FILE" "$DEEP/g") || fail "$what: rename within the deepest directory"
+	(cd "$S" && [ -f "$DEEP/g" ] && [ ! -e "$FILE" ]) || fail "$what: rename not seen on the server"
+	(cd "$m" && mv "$DEEP/g" "$FILE") || fail "$what: rename back"
+	check_eq "$what: unlink at a 4000-byte path" OK "$(cd "$m" && fsop unlink "$FILE")"
+	(cd "$S" && [ ! -e "$FILE" ]) || fail "$what: the unlinked file is still on the server"
+	check_eq "$what: rmdir of the deepest directory" OK "$(cd "$m" && fsop rmdir "$DEEP")"
+	(cd "$S" && [ ! -e "$DEEP" ]) || fail "$what: the removed directory is still on the server"
+	(cd "$m" && rm -r "$top") || fail "$what: rm -r of the rest"
+	[ ! -e "$S/$top" ] || fail "$what: rm -r left $top on the server"
+	note "$what: 4000-byte path: mkdir -p, create, write, stat, ls, rename, unlink, rmdir ok"
+}
+
+# truncate_by_path WHAT MNT: os.truncate on a name, no open file.
+truncate_by_path() {
+	local what=$1 m=$2 size
+	printf 'hello world\n' >"$m/t.txt" || fail "$what: create t.txt"
+	printf 'hello world\n' >"$T_ROOT/t.txt"
+	for size in 5 70000 0 1234; do
+		check_eq "$what: truncate(2) to $size" OK "$(fsop truncate "$m/t.txt" "$size")"
+		truncate -s "$size" "$T_ROOT/t.txt"
+		check_eq "$what: size after truncate to $size" "$size" "$(stat -c %s "$m/t.txt")"
+		check_file_eq "$what: server copy after truncate to $size" "$T_ROOT/t.txt" "$S/t.txt"
+	done
+	check_eq "$what: truncate(2) of a missing file" ENOENT "$(fsop truncate "$m/missing" 0)"
+	mkdir "$m/tdir" || fail "$what: mkdir tdir"
+	check_eq "$what: truncate(2) of a directory" EISDIR "$(fsop truncate "$m/tdir" 0)"
+	rmdir "$m/tdir" && rm "$m/t.txt" || fail "$what: clean up"
+	note "$what: truncate(2) by path ok"
+}
+
+mnt=$(new_mountpoint unix)
+mount_rw "$mnt" actimeo=0
+truncate_by_path "UNIX extensions" "$mnt"
+long_paths "UNIX extensions" "$mnt"
+# A symlink target of 4000 bytes (the data of SET_FILE_UNIX_LINK).
+TARGET=$(comp t 1000)/$(comp u 999)/$(comp v 999)/$(comp w 999)
+check_eq "length of the symlink target" 4000 "${#TARGET}"
+ln -s "$TARGET" "$mnt/longlink" || fail "symlink with a 4000-byte target"
+check_eq "readlink through the mount" "$TARGET" "$(readlink "$mnt/longlink")"
+check_eq "readlink on the server" "$TARGET" "$(readlink "$S/longlink")"
+rm "$mnt/longlink" || fail "unlink of the long symlink"
+note "UNIX extensions: symlink with a 4000-byte target ok"
+smbfuse_umount "$mnt"
+
+mnt=$(new_mountpoint nounix)
+mount_rw "$mnt" nounix,actimeo=0
+truncate_by_path "no UNIX extensions" "$mnt"
+long_paths "no UNIX extensions" "$mnt"
+smbfuse_umount "$mnt"
+exit 0

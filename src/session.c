@@ -18,6 +18,8 @@
 /* NetBIOS and SMB headers, 15 words, ByteCount, name and pads of a TRANS2
  * request (MS-CIFS 2.2.4.46.1), with room to spare. */
 #define TRANS2_OVERHEAD 256
+/* Smallest MaxDataCount we ask for: 4096 UTF-16 code units and room. */
+#define TRANS2_MIN_DATA (2 * 4096 + 512)
 /* MS-CIFS 2.2.4.42.2: a READ_ANDX response carries header (32), WordCount,
  * 12 words, ByteCount and a pad byte before its data. */
 #define READ_ANDX_REP_OVERHEAD (32 + 1 + 24 + 2 + 1)
@@ -545,9 +547,12 @@ static void choose_io_sizes(struct session *s, const struct session_params *p)
 		s->max_write = p->wsize;
 	s->safe_read = MIN(s->safe_read, s->max_read);
 	s->safe_write = MIN(s->safe_write, s->max_write);
-	/* TRANS2 replies must fit in one server buffer, or the server splits
-	 * them; we reassemble either way, but one part is one round trip. */
+	/* TRANS2 replies that fit in one server buffer come in one message;
+	 * larger ones the server sends in parts (MS-CIFS 3.3.4.1.2), which we
+	 * reassemble.  Never less than TRANS2_MIN_DATA: a symlink target of
+	 * PATH_MAX in UTF-16 must fit, whatever the server's buffer. */
 	uint32_t td = s->max_buffer > 512 ? s->max_buffer - 512 : 512;
+	td = MAX(td, TRANS2_MIN_DATA);
 	s->max_trans_data = td > 0xFFFF ? 0xFFFF : (uint16_t)td;
 }
 

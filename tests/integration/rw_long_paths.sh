@@ -68,23 +68,35 @@ truncate_by_path() {
 	note "$what: truncate(2) by path ok"
 }
 
-mnt=$(new_mountpoint unix)
-mount_rw "$mnt" actimeo=0
-truncate_by_path "UNIX extensions" "$mnt"
-long_paths "UNIX extensions" "$mnt"
-# A symlink target of 4000 bytes (the data of SET_FILE_UNIX_LINK).
-TARGET=$(comp t 1000)/$(comp u 999)/$(comp v 999)/$(comp w 999)
-check_eq "length of the symlink target" 4000 "${#TARGET}"
-ln -s "$TARGET" "$mnt/longlink" || fail "symlink with a 4000-byte target"
-check_eq "readlink through the mount" "$TARGET" "$(readlink "$mnt/longlink")"
-check_eq "readlink on the server" "$TARGET" "$(readlink "$S/longlink")"
-rm "$mnt/longlink" || fail "unlink of the long symlink"
-note "UNIX extensions: symlink with a 4000-byte target ok"
-smbfuse_umount "$mnt"
+# all_checks WHAT TAG: both mounts (UNIX extensions or not) on the latest smbd.
+all_checks() {
+	local w=$1 tag=$2 mnt
+	mnt=$(new_mountpoint "unix$tag")
+	mount_rw "$mnt" actimeo=0
+	truncate_by_path "$w, UNIX extensions" "$mnt"
+	long_paths "$w, UNIX extensions" "$mnt"
+	# A symlink target of 4000 bytes (the data of SET_FILE_UNIX_LINK).
+	TARGET=$(comp t 1000)/$(comp u 999)/$(comp v 999)/$(comp w 999)
+	check_eq "length of the symlink target" 4000 "${#TARGET}"
+	ln -s "$TARGET" "$mnt/longlink" || fail "$w: symlink with a 4000-byte target"
+	check_eq "$w: readlink through the mount" "$TARGET" "$(readlink "$mnt/longlink")"
+	check_eq "$w: readlink on the server" "$TARGET" "$(readlink "$S/longlink")"
+	rm "$mnt/longlink" || fail "$w: unlink of the long symlink"
+	note "$w, UNIX extensions: symlink with a 4000-byte target ok"
+	smbfuse_umount "$mnt"
 
-mnt=$(new_mountpoint nounix)
-mount_rw "$mnt" nounix,actimeo=0
-truncate_by_path "no UNIX extensions" "$mnt"
-long_paths "no UNIX extensions" "$mnt"
-smbfuse_umount "$mnt"
+	mnt=$(new_mountpoint "nounix$tag")
+	mount_rw "$mnt" nounix,actimeo=0
+	truncate_by_path "$w, no UNIX extensions" "$mnt"
+	long_paths "$w, no UNIX extensions" "$mnt"
+	smbfuse_umount "$mnt"
+}
+
+all_checks "default" 1
+smb_stop
+# A server with a tiny buffer: the 8 KiB requests and replies of a long
+# path or link target go in one oversized request and come back in parts.
+smb_start "max xmit = 1024"
+S=$SHARE_DIR
+all_checks "max xmit = 1024" 2
 exit 0

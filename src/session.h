@@ -51,6 +51,7 @@ struct session {
 	uint64_t unix_caps; /* the ones we set with SET_CIFS_UNIX_INFO */
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
 	gint no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once (atomic) */
+	gint no_posix_unlink; /* ... SMB_POSIX_PATH_UNLINK (atomic) */
 	uint32_t max_read;  /* per READ_ANDX, as the capabilities allow */
 	uint32_t max_write; /* per WRITE_ANDX, as the capabilities allow */
 	uint32_t safe_read;  /* what any server honours: its buffer less the header */

@@ -6,6 +6,9 @@
 # compared with the backing directory; a symlink whose target is 4000 bytes
 # reads back the same (UNIX extensions); truncate(2) by name (no open file)
 # shortens and lengthens a file, and says ENOENT / EISDIR where it must.
+# All of it against a default Samba and one with `max xmit = 1024`.  Last,
+# which request removes a name: the POSIX unlink with UNIX extensions,
+# DELETE / DELETE_DIRECTORY without (counted in Samba's log).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -99,4 +102,30 @@ smb_stop
 smb_start "max xmit = 1024"
 S=$SHARE_DIR
 all_checks "max xmit = 1024" 2
+smb_stop
+
+# Which request removes a name: with UNIX extensions the POSIX unlink
+# (SET_PATH_INFORMATION level 0x20A = 522), which takes the name literally
+# and removes open files as unlink(2) does; without them SMB_COM_DELETE and
+# DELETE_DIRECTORY.  Samba logs each at log level 3.
+smb_start "log level = 3"
+S=$SHARE_DIR
+for opts in actimeo=0 nounix,actimeo=0; do
+	mnt=$(new_mountpoint "rm-${opts%%,*}")
+	mount_rw "$mnt" "$opts"
+	(cd "$mnt" && mkdir -p "$DEEP" && echo x >"$FILE") || fail "$opts: create at a 4000-byte path"
+	check_eq "$opts: unlink at a 4000-byte path" OK "$(cd "$mnt" && fsop unlink "$FILE")"
+	check_eq "$opts: rmdir at a 3799-byte path" OK "$(cd "$mnt" && fsop rmdir "$DEEP")"
+	(cd "$S" && [ ! -e "$DEEP" ]) || fail "$opts: the removed directory is still on the server"
+	rm -r "${mnt:?}/${DEEP%%/*}" || fail "$opts: rm -r"
+	smbfuse_umount "$mnt"
+done
+posix=$(smb_log_count 'info_level=522')
+delete=$(smb_log_count 'reply_unlink : ')
+rmdirs=$(smb_log_count '\(reply_rmdir\)')
+# UNIX extensions: the file, the deepest directory and the 18 above it;
+# without them, the file and the directory with the old requests.
+[ "$posix" -ge 20 ] && [ "$delete" = 1 ] && [ "$rmdirs" = 19 ] ||
+	fail "removals: $posix POSIX unlinks (want >= 20), $delete DELETE (want 1), $rmdirs DELETE_DIRECTORY (want 19)"
+note "unlink/rmdir: POSIX unlink with UNIX extensions, DELETE / DELETE_DIRECTORY without"
 exit 0

@@ -4,9 +4,10 @@
 # limits (`large readwrite = no`, which still offers the UNIX large
 # read/write capabilities but caps every READ_ANDX reply at the client's
 # buffer; `max xmit` of 1024 and 1080, below the WRITE_ANDX header plus
-# 1 KiB; with and without UNIX extensions) a file of 8 MiB and a bit is read
-# through the mount with cat and with an odd dd block size, stats at its
-# size, and a copy written through the mount has the server's checksum.
+# 1 KiB; mandatory signing; with and without UNIX extensions) a file of 8 MiB
+# and a bit is read through the mount with cat and with an odd dd block size,
+# stats at its size, and copies written through the mount have the server's
+# checksum.
 # Then through shortproxy.py, which lowers the count of every READ_ANDX and
 # WRITE_ANDX to a cap on its way to the server, so that the answers are short
 # without being at end of file: the same checks must pass, and with a cap
@@ -85,6 +86,7 @@ io_round "large readwrite = no, nounix" "nounix" "large readwrite = no"
 io_round "max xmit = 1024, large readwrite = no" "" "max xmit = 1024" "large readwrite = no"
 io_round "max xmit = 1080, large readwrite = no, nounix" "nounix" "max xmit = 1080" "large readwrite = no"
 io_round "max xmit = 1024" "" "max xmit = 1024"
+io_round "signing mandatory, large readwrite = no, nounix" "nounix" "server signing = mandatory" "large readwrite = no"
 
 # Short answers from a server that offers large reads and writes: above its
 # buffer (16644 bytes) the mount learns the cap; below it, it cannot learn

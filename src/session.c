@@ -26,9 +26,10 @@
 /* MS-CIFS 2.2.4.43.1: a WRITE_ANDX request, header, WordCount, 14 words,
  * ByteCount and a pad byte before its data. */
 #define WRITE_ANDX_REQ_OVERHEAD (32 + 1 + 28 + 2 + 1)
-/* Sizes with CAP_LARGE_READX / CAP_LARGE_WRITEX, and with the UNIX large
- * read/write capabilities as well (Samba). */
-#define LARGE_IO_SIZE (120 * 1024)
+/* Sizes with CAP_LARGE_READX / CAP_LARGE_WRITEX: Windows servers read at
+ * most 60 KiB per READ_ANDX (and write 64 KiB - 1), whatever MaxCountHigh
+ * allows; and with the UNIX large read/write capabilities as well (Samba). */
+#define LARGE_IO_SIZE (60 * 1024)
 #define UNIX_LARGE_IO_SIZE (1024 * 1024)
 /* CIFS UNIX extension capabilities we ask for.  POSIX pathnames change the
  * path syntax ('/' separates, '\\' is an ordinary character), and Samba 4.15+
@@ -520,9 +521,9 @@ out:
 /* Largest READ_ANDX / WRITE_ANDX payloads the negotiated capabilities allow.
  * Plain (MS-CIFS 2.2.4.42.1, 2.2.4.43.1): what fits in one buffer with the
  * header, the server's for writes, the smaller of both for reads (the reply
- * must fit in ours).  CAP_LARGE_READX/WRITEX: 120 KiB, in the 17-bit NetBIOS
- * length.  The UNIX large read/write capabilities (Samba, unsigned sessions)
- * allow 1 MiB, but only with CAP_LARGE_READX/WRITEX too: Samba with
+ * must fit in ours).  CAP_LARGE_READX/WRITEX: 60 KiB, what Windows honours.
+ * The UNIX large read/write capabilities (Samba, unsigned sessions) allow
+ * 1 MiB, but only with CAP_LARGE_READX/WRITEX too: Samba with
  * `large readwrite = no` still offers them and caps each reply at the
  * client's buffer, as the Linux client assumes. */
 static void choose_io_sizes(struct session *s, const struct session_params *p)

@@ -381,7 +381,7 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 		 * (INVALID_PARAMETER) where others answer short: retry at the
 		 * size MS-CIFS guarantees. */
 		if (err == -EINVAL && chunk > s->safe_read) {
-			session_io_learn(&s->read_limit, s->safe_read, s->safe_read, "reads");
+			session_io_learn(&s->read_limit, 0, s->safe_read, "read");
 			continue;
 		}
 		/* Bytes before an error are valid, but a partial read that
@@ -389,13 +389,13 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 		if (err)
 			return err;
 		if (pending_short && r.done)
-			session_io_learn(&s->read_limit, pending_short, s->safe_read, "reads");
+			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
 		total += r.done;
 		if (r.zero)
 			break; /* an empty answer: end of file */
 		pending_short = r.short_at;
 		if (pending_short && r.more)
-			session_io_learn(&s->read_limit, pending_short, s->safe_read, "reads");
+			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
 	}
 	return (ssize_t)total;
 }
@@ -460,7 +460,7 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 		int err = write_round(s, fid, (const uint8_t *)buf + total, size - total,
 				      off + total, chunk, &r);
 		if (err == -EINVAL && chunk > s->safe_write) {
-			session_io_learn(&s->write_limit, s->safe_write, s->safe_write, "writes");
+			session_io_learn(&s->write_limit, 0, s->safe_write, "write");
 			continue;
 		}
 		if (err)
@@ -472,7 +472,7 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 			return total ? (ssize_t)total : -ENOSPC;
 		total += r.done;
 		if (r.short_at)
-			session_io_learn(&s->write_limit, r.short_at, s->safe_write, "writes");
+			session_io_learn(&s->write_limit, r.short_at, s->safe_write, "write");
 	}
 	return (ssize_t)total;
 }

@@ -575,7 +575,11 @@ void session_io_learn(uint32_t *limit, uint32_t got, uint32_t safe, const char *
 	if (old && old <= n)
 		return;
 	__atomic_store_n(limit, n, __ATOMIC_RELAXED);
-	log_info("server %s only %u bytes at a time; using %u-byte requests", what, got, n);
+	if (got)
+		log_info("server took %u bytes of a larger %s; using %u-byte requests", got, what,
+			 n);
+	else
+		log_info("server refused a large %s; using %u-byte requests", what, n);
 }
 
 int session_open(const struct session_params *p, struct session **out, char **errmsg)

@@ -87,8 +87,9 @@ int session_call(struct session *s, struct wr *w, struct smb_reply *reply);
  * max_write) unless the server taught us a smaller *limit. */
 uint32_t session_io_size(const uint32_t *limit, uint32_t max);
 /* The server answered `got` bytes where more were asked and the transfer
- * went on (so not end of file): remember a smaller size for the session,
- * never below safe (MS-CIFS guarantees that much). */
+ * went on (so not end of file), or refused the request (got 0): remember a
+ * smaller size for the session, never below safe (MS-CIFS guarantees that
+ * much).  what: "read" or "write", for the log. */
 void session_io_learn(uint32_t *limit, uint32_t got, uint32_t safe, const char *what);
 /* TRANS2 round trip: params/data in, reassembled reply in *reply (t2). */
 int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params,

@@ -11,7 +11,8 @@
 # Then through shortproxy.py, which lowers the count of every READ_ANDX and
 # WRITE_ANDX to a cap on its way to the server, so that the answers are short
 # without being at end of file: the same checks must pass, and with a cap
-# above the server's buffer the mount must learn to ask for less.
+# above the server's buffer the mount must learn to ask for less; and in
+# front of a server that refuses large requests outright.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -74,11 +75,11 @@ io_round() {
 # proxy_check WHAT: the proxy really made reads and writes short.
 proxy_check() {
 	local reads writes
-	reads=$(awk '/capped/ { n += $5 } END { print n + 0 }' "$PROXY_LOG")
-	writes=$(awk '/capped/ { n += $7 } END { print n + 0 }' "$PROXY_LOG")
+	reads=$(awk '/capped|refused/ { n += $5 } END { print n + 0 }' "$PROXY_LOG")
+	writes=$(awk '/capped|refused/ { n += $7 } END { print n + 0 }' "$PROXY_LOG")
 	[ "$reads" -gt 0 ] && [ "$writes" -gt 0 ] ||
 		{ show_file "$PROXY_LOG"; fail "$1: the proxy capped $reads reads, $writes writes"; }
-	note "$1: $reads reads and $writes writes answered short"
+	note "$1: $reads reads and $writes writes answered short or refused"
 }
 
 io_round "large readwrite = no" "" "large readwrite = no"
@@ -94,8 +95,15 @@ io_round "signing mandatory, large readwrite = no, nounix" "nounix" "server sign
 CAP=40000 io_round "short answers (40000 bytes)" ""
 proxy_check "short answers (40000 bytes)"
 log=$SMBFUSE_LOG
-check_contains "the mount learns the read size" "$log" "reads only 40000 bytes at a time; using 39936-byte"
-check_contains "the mount learns the write size" "$log" "writes only 40000 bytes at a time; using 39936-byte"
+check_contains "the mount learns the read size" "$log" "took 40000 bytes of a larger read; using 39936-byte"
+check_contains "the mount learns the write size" "$log" "took 40000 bytes of a larger write; using 39936-byte"
 CAP=5001 io_round "short answers (5001 bytes), nounix" "nounix"
 proxy_check "short answers (5001 bytes), nounix"
+# A server that refuses reads and writes above 20000 bytes with
+# INVALID_PARAMETER (Windows 98 does for reads beyond its buffer): the mount
+# falls back to its buffer's size (16644 - header).
+CAP=refuse:20000 io_round "refused above 20000 bytes" ""
+proxy_check "refused above 20000 bytes"
+check_contains "the mount falls back for reads" "$SMBFUSE_LOG" "refused a large read; using 16584-byte"
+check_contains "the mount falls back for writes" "$SMBFUSE_LOG" "refused a large write; using 16580-byte"
 exit 0

@@ -288,9 +288,10 @@ int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 /* ---- read / write ----
  *
  * A server may answer a READ_ANDX with fewer bytes than asked without being
- * at end of file (Samba with `large readwrite = no` caps every reply at the
- * client's buffer; MS-CIFS 3.3.5.x lets any server do so), and may take
- * fewer bytes of a WRITE_ANDX than sent.  Neither is the end: the rest is
+ * at end of file (MS-CIFS 3.3.5.36, MS-SMB 3.3.5.7: "acceptable to return
+ * fewer bytes than requested"; Samba with `large readwrite = no` caps every
+ * reply at the client's buffer, OS/2 answers short), and may take fewer
+ * bytes of a WRITE_ANDX than sent.  Neither is the end: the rest is
  * asked for again, and only an empty answer is end of file (reads) or a
  * failure (writes).  A server seen to answer short while the transfer goes
  * on gets smaller requests for the rest of the session. */

@@ -571,10 +571,13 @@ void session_io_learn(uint32_t *limit, uint32_t got, uint32_t safe, const char *
 	uint32_t n = got >= 2048 ? got & ~1023u : got;
 	if (n < safe)
 		n = safe;
+	/* Only ever lower it, whichever thread learns first. */
 	uint32_t old = __atomic_load_n(limit, __ATOMIC_RELAXED);
-	if (old && old <= n)
-		return;
-	__atomic_store_n(limit, n, __ATOMIC_RELAXED);
+	do {
+		if (old && old <= n)
+			return;
+	} while (!__atomic_compare_exchange_n(limit, &old, n, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 	if (got)
 		log_info("server took %u bytes of a larger %s; using %u-byte requests", got, what,
 			 n);

@@ -5,7 +5,7 @@
  * Everything later requests need (UID, TID, negotiated sizes and
  * capabilities) lives here; it is immutable once session_open returns, but
  * for the read/write limits learned from the server's answers (read_limit,
- * write_limit: atomic, see session_io_limit). */
+ * write_limit: atomic, see session_io_learn). */
 #ifndef SMBFUSE_SESSION_H
 #define SMBFUSE_SESSION_H
 

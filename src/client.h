@@ -81,11 +81,13 @@ int client_create(struct client *c, const char *path, int flags, mode_t mode,
 		  const struct client_owner *own, uint16_t *fid, struct client_open_info *id);
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
- * all in flight at once; returns bytes read (short only at end of file) or
+ * all in flight at once, and asking again for what a short answer left out;
+ * returns bytes read (short only at end of file: an empty answer) or
  * -errno. */
 ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off);
-/* Writes size bytes at off the same way; returns bytes written or -errno.
- * The data is on the server when it returns. */
+/* Writes size bytes at off the same way, sending again what a short answer
+ * did not take; returns bytes written (short only when the server stopped
+ * taking any) or -errno.  The data is on the server when it returns. */
 ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size,
 		     uint64_t off);
 int client_flush(struct client *c, uint16_t fid);

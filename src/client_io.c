@@ -347,25 +347,57 @@ int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 	return 0;
 }
 
-/* ---- read / write ---- */
+/* ---- read / write ----
+ *
+ * A server may answer a READ_ANDX with fewer bytes than asked without being
+ * at end of file (MS-CIFS 3.3.5.36, MS-SMB 3.3.5.7: "acceptable to return
+ * fewer bytes than requested"; Samba with `large readwrite = no` caps every
+ * reply at the client's buffer, OS/2 answers short), and may take fewer
+ * bytes of a WRITE_ANDX than sent.  Neither is the end: the rest is
+ * asked for again, and only an empty answer is end of file (reads) or a
+ * failure (writes).  A server seen to answer short while the transfer goes
+ * on gets smaller requests for the rest of the session. */
 
-ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off)
+/* What one round of requests achieved: the bytes from its start that are
+ * known good, how it ended. */
+struct io_round {
+	size_t done;       /* contiguous bytes from the round's offset */
+	uint32_t short_at; /* the answer that ended `done` was short: its length */
+	bool zero;         /* ... or empty (reads: end of file) */
+	bool more;         /* an answer after that one carried data */
+};
+
+/* Records one answer (got bytes of want) in order. */
+static void round_add(struct io_round *r, bool *stopped, uint32_t got, uint32_t want)
 {
-	struct session *s = c->session;
-	uint32_t chunk = s->max_read;
+	if (*stopped) {
+		r->more |= got > 0;
+		return;
+	}
+	r->done += got;
+	if (got < want) {
+		*stopped = true;
+		r->zero = got == 0;
+		r->short_at = got;
+	}
+}
+
+/* Reads [off, off + size) as chunk-sized READ_ANDX requests, all in flight
+ * at once (one round trip). */
+static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size,
+		      uint64_t off, uint32_t chunk, struct io_round *r)
+{
 	size_t nreq = (size + chunk - 1) / chunk;
 	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
-	uint32_t *want = g_new0(uint32_t, nreq);
 	uint8_t msg[SMALL_MSG];
-	ssize_t total = 0;
-	bool short_read = false;
+	bool stopped = false;
 	int err = 0;
 
 	for (size_t i = 0; i < nreq; i++) {
 		struct wr w;
-		want[i] = (uint32_t)MIN((size_t)chunk, size - i * chunk);
+		uint32_t want = (uint32_t)MIN((size_t)chunk, size - i * chunk);
 		session_msg_begin(s, &w, msg, sizeof(msg), SMB_COM_READ_ANDX);
-		err = smb_read_andx_encode(&w, fid, off + i * chunk, want[i]);
+		err = smb_read_andx_encode(&w, fid, off + i * chunk, want);
 		if (err == 0)
 			reqs[i] = conn_submit(s->conn, &w, &err);
 		if (!reqs[i])
@@ -373,6 +405,7 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 	}
 	for (size_t i = 0; i < nreq && reqs[i]; i++) {
 		struct smb_reply reply = { 0 };
+		uint32_t want = (uint32_t)MIN((size_t)chunk, size - i * chunk);
 		int ret = conn_wait(reqs[i], &reply);
 		if (ret == 0)
 			ret = smb_hdr_errno(&reply.msg.hdr);
@@ -381,34 +414,65 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 			ret = 0;
 		else if (ret == 0 && smb_read_andx_decode(&reply.msg, &rep) < 0)
 			ret = -EIO;
-		if (ret == 0 && rep.data_len > want[i])
+		if (ret == 0 && rep.data_len > want)
 			ret = -EIO;
 		if (ret < 0 && !err)
 			err = ret;
-		if (ret == 0 && !err && !short_read) {
-			memcpy((uint8_t *)buf + i * chunk, rep.data, rep.data_len);
-			total += rep.data_len;
-			short_read = rep.data_len < want[i];
+		if (ret == 0 && !err) {
+			if (!stopped)
+				memcpy(buf + i * chunk, rep.data, rep.data_len);
+			round_add(r, &stopped, rep.data_len, want);
 		}
 		smb_reply_clear(&reply);
 	}
 	g_free(reqs);
-	g_free(want);
-	/* Bytes before an error are valid, but a partial read that looks like
-	 * EOF would lie; report the error instead. */
-	return err ? err : total;
+	return err;
 }
 
-ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size, uint64_t off)
+ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off)
 {
 	struct session *s = c->session;
-	uint32_t chunk = s->max_write;
+	uint32_t pending_short = 0; /* a short answer not yet known to be EOF */
+	size_t total = 0;
+
+	while (total < size) {
+		struct io_round r = { 0 };
+		uint32_t chunk = session_io_size(&s->read_limit, s->max_read);
+		int err = read_round(s, fid, (uint8_t *)buf + total, size - total, off + total,
+				     chunk, &r);
+		/* Some old servers refuse a read larger than their buffer
+		 * (INVALID_PARAMETER) where others answer short: retry at the
+		 * size MS-CIFS guarantees. */
+		if (err == -EINVAL && chunk > s->safe_read) {
+			session_io_learn(&s->read_limit, 0, s->safe_read, "read");
+			continue;
+		}
+		/* Bytes before an error are valid, but a partial read that
+		 * looks like EOF would lie; report the error instead. */
+		if (err)
+			return err;
+		if (pending_short && r.done)
+			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
+		total += r.done;
+		if (r.zero)
+			break; /* an empty answer: end of file */
+		pending_short = r.short_at;
+		if (pending_short && r.more)
+			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
+	}
+	return (ssize_t)total;
+}
+
+/* Writes [off, off + size) as chunk-sized WRITE_ANDX requests, all in
+ * flight at once. */
+static int write_round(struct session *s, uint16_t fid, const uint8_t *buf, size_t size,
+		       uint64_t off, uint32_t chunk, struct io_round *r)
+{
 	size_t nreq = (size + chunk - 1) / chunk;
 	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
 	size_t msg_cap = (size_t)chunk + SMALL_MSG;
 	uint8_t *msg = g_malloc(msg_cap);
-	size_t total = 0;
-	bool short_write = false;
+	bool stopped = false;
 	int err = 0;
 
 	/* One message buffer serves all chunks: conn_submit has sent a
@@ -417,8 +481,7 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 		struct wr w;
 		uint32_t len = (uint32_t)MIN((size_t)chunk, size - i * chunk);
 		session_msg_begin(s, &w, msg, msg_cap, SMB_COM_WRITE_ANDX);
-		err = smb_write_andx_encode(&w, fid, off + i * chunk, 0,
-					    (const uint8_t *)buf + i * chunk, len);
+		err = smb_write_andx_encode(&w, fid, off + i * chunk, 0, buf + i * chunk, len);
 		if (err == 0)
 			reqs[i] = conn_submit(s->conn, &w, &err);
 		if (!reqs[i])
@@ -440,20 +503,40 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 			ret = -EIO;
 		if (ret < 0 && !err)
 			err = ret;
-		if (ret == 0 && !err && !short_write) {
-			total += count;
-			short_write = count < want;
-		}
+		if (ret == 0 && !err)
+			round_add(r, &stopped, count, want);
 		smb_reply_clear(&reply);
 	}
 	g_free(reqs);
 	g_free(msg);
-	if (err)
-		return err;
-	/* A server that takes less than asked and says nothing is out of
-	 * space in practice; say so rather than loop. */
-	if (total == 0 && size)
-		return -ENOSPC;
+	return err;
+}
+
+ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size, uint64_t off)
+{
+	struct session *s = c->session;
+	size_t total = 0;
+
+	while (total < size) {
+		struct io_round r = { 0 };
+		uint32_t chunk = session_io_size(&s->write_limit, s->max_write);
+		int err = write_round(s, fid, (const uint8_t *)buf + total, size - total,
+				      off + total, chunk, &r);
+		if (err == -EINVAL && chunk > s->safe_write) {
+			session_io_learn(&s->write_limit, 0, s->safe_write, "write");
+			continue;
+		}
+		if (err)
+			return err;
+		/* A server that takes nothing and says nothing is out of space
+		 * in practice; say so rather than loop (after a partial
+		 * write, as write(2) does, with the next call). */
+		if (r.done == 0)
+			return total ? (ssize_t)total : -ENOSPC;
+		total += r.done;
+		if (r.short_at)
+			session_io_learn(&s->write_limit, r.short_at, s->safe_write, "write");
+	}
 	return (ssize_t)total;
 }
 

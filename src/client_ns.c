@@ -76,10 +76,39 @@ static int delete_file(struct client *c, const char *smb_path)
 	return ret < 0 ? ret : client_simple_call(c, &w);
 }
 
+/* SMB_POSIX_PATH_UNLINK (CIFS UNIX extensions, SET_PATH_INFORMATION level
+ * 0x20A): unlink(2) or rmdir(2) with POSIX semantics, an open file included,
+ * the name taken literally (SMB_COM_DELETE takes a search pattern with
+ * attributes).  -EOPNOTSUPP once the server refused it: then the caller
+ * uses the Windows requests for the rest of the session. */
+static int posix_unlink(struct client *c, const char *smb_path, bool dir)
+{
+	uint8_t data[8];
+
+	if (!c->session->unix_ext || g_atomic_int_get(&c->session->no_posix_unlink))
+		return -EOPNOTSUPP;
+	long len = smb_posix_unlink_data(data, sizeof(data), dir);
+	if (len < 0)
+		return (int)len;
+	int ret = client_set_path_info(c, smb_path, SMB_POSIX_PATH_UNLINK, data, (size_t)len);
+	if (ret == -EOPNOTSUPP) {
+		log_debug("server refused SMB_POSIX_PATH_UNLINK; using DELETE / DELETE_DIRECTORY");
+		g_atomic_int_set(&c->session->no_posix_unlink, 1);
+	}
+	return ret;
+}
+
+/* unlink(2) of an SMB path: the POSIX request where the server has it. */
+static int remove_file(struct client *c, const char *smb_path)
+{
+	int ret = posix_unlink(c, smb_path, false);
+	return ret == -EOPNOTSUPP ? delete_file(c, smb_path) : ret;
+}
+
 int client_unlink(struct client *c, const char *path)
 {
 	WITH_SMB_PATH(c, path, smb_path);
-	int ret = delete_file(c, smb_path);
+	int ret = remove_file(c, smb_path);
 	g_free(smb_path);
 	return ret;
 }
@@ -116,10 +145,14 @@ int client_rmdir(struct client *c, const char *path)
 	struct wr w;
 	WITH_SMB_PATH(c, path, smb_path);
 
+	int ret = posix_unlink(c, smb_path, true);
+	if (ret != -EOPNOTSUPP)
+		goto out;
 	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_DELETE_DIRECTORY);
-	int ret = smb_delete_directory_encode(&w, smb_path, true);
+	ret = smb_delete_directory_encode(&w, smb_path, true);
 	if (ret == 0)
 		ret = client_simple_call(c, &w);
+out:
 	g_free(smb_path);
 	return ret;
 }
@@ -373,28 +406,18 @@ int client_chown(struct client *c, const char *path, uid_t uid, gid_t gid)
 	return ret;
 }
 
+/* truncate(2) by name.  Samba refuses SMB_SET_FILE_END_OF_FILE_INFO by path
+ * (INVALID_LEVEL), and so may others; every server takes it on a handle
+ * (MS-CIFS 2.2.6.9), so open, set, close, as the Linux client does. */
 int client_truncate(struct client *c, const char *path, uint64_t size)
 {
-	WITH_SMB_PATH(c, path, smb_path);
-	uint8_t data[16];
-	long len = smb_set_end_of_file_data(data, sizeof(data), size);
-	int ret = len < 0 ? (int)len
-			  : client_set_path_info(c, smb_path, SMB_SET_FILE_END_OF_FILE_INFO, data,
-						 (size_t)len);
-	/* Refused by path (Samba 4.17: INVALID_LEVEL; Impacket: every path):
-	 * open and truncate the handle, as the Linux client does. */
-	if (ret == -EINVAL || ret == -EOPNOTSUPP) {
-		uint16_t fid;
-		ret = client_nt_create(c, smb_path, FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN,
-				       FILE_NON_DIRECTORY_FILE, &fid, NULL);
-		if (ret == 0) {
-			ret = client_ftruncate(c, fid, size);
-			int cret = client_close(c, fid);
-			ret = ret < 0 ? ret : cret;
-		}
-	}
-	g_free(smb_path);
-	return ret;
+	uint16_t fid;
+	int ret = client_open(c, path, O_WRONLY, &fid, NULL);
+	if (ret < 0)
+		return ret;
+	ret = client_ftruncate(c, fid, size);
+	int cret = client_close(c, fid);
+	return ret < 0 ? ret : cret;
 }
 
 int client_symlink(struct client *c, const char *target, const char *path,

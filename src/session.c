@@ -16,7 +16,22 @@
 #include "signing.h"
 
 #define OUR_MAX_BUFFER 0xFFFF
-#define SMALL_MSG 4096
+/* NetBIOS and SMB headers, 15 words, ByteCount, name and pads of a TRANS2
+ * request (MS-CIFS 2.2.4.46.1), with room to spare. */
+#define TRANS2_OVERHEAD 256
+/* Smallest MaxDataCount we ask for: 4096 UTF-16 code units and room. */
+#define TRANS2_MIN_DATA (2 * 4096 + 512)
+/* MS-CIFS 2.2.4.42.2: a READ_ANDX response carries header (32), WordCount,
+ * 12 words, ByteCount and a pad byte before its data. */
+#define READ_ANDX_REP_OVERHEAD (32 + 1 + 24 + 2 + 1)
+/* MS-CIFS 2.2.4.43.1: a WRITE_ANDX request, header, WordCount, 14 words,
+ * ByteCount and a pad byte before its data. */
+#define WRITE_ANDX_REQ_OVERHEAD (32 + 1 + 28 + 2 + 1)
+/* Sizes with CAP_LARGE_READX / CAP_LARGE_WRITEX: Windows servers read at
+ * most 60 KiB per READ_ANDX (and write 64 KiB - 1), whatever MaxCountHigh
+ * allows; and with the UNIX large read/write capabilities as well (Samba). */
+#define LARGE_IO_SIZE (60 * 1024)
+#define UNIX_LARGE_IO_SIZE (1024 * 1024)
 /* CIFS UNIX extension capabilities we ask for.  POSIX pathnames change the
  * path syntax ('/' separates, '\\' is an ordinary character), and Samba 4.15+
  * answers the UNIX info levels only on sessions that asked for them. */
@@ -54,7 +69,10 @@ int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params
 		   uint16_t param_len, const uint8_t *data, uint16_t data_len,
 		   uint16_t max_param, struct smb_reply *reply)
 {
-	uint8_t buf[SMALL_MSG + 512];
+	/* Sized from the request: a 4095-byte path is 8 KiB of UTF-16, a
+	 * symlink target as much again. */
+	size_t cap = TRANS2_OVERHEAD + (size_t)param_len + data_len;
+	uint8_t *buf = g_malloc(cap);
 	struct wr w;
 	struct smb_trans2_req req = {
 		.subcommand = subcommand,
@@ -66,13 +84,12 @@ int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params
 		.max_data_count = s->max_trans_data,
 	};
 
-	if (data_len > SMALL_MSG)
-		return -EMSGSIZE;
-	session_msg_begin(s, &w, buf, sizeof(buf), SMB_COM_TRANSACTION2);
+	session_msg_begin(s, &w, buf, cap, SMB_COM_TRANSACTION2);
 	int ret = smb_trans2_encode(&w, &req);
-	if (ret < 0)
-		return ret;
-	return session_call(s, &w, reply);
+	if (ret == 0)
+		ret = session_call(s, &w, reply);
+	g_free(buf);
+	return ret;
 }
 
 /* Sets FLAGS2 bits in a message started with conn_msg_begin. */
@@ -557,31 +574,70 @@ out:
 }
 
 /* Largest READ_ANDX / WRITE_ANDX payloads the negotiated capabilities allow.
- * Plain: what fits in the server's buffer.  CAP_LARGE_READX/WRITEX: up to
- * 128 KiB - 1 (the 17-bit NetBIOS length).  UNIX large read/write caps (Samba):
- * up to 16 MiB - 1 framed by the 24-bit length; 1 MiB is plenty. */
+ * Plain (MS-CIFS 2.2.4.42.1, 2.2.4.43.1): what fits in one buffer with the
+ * header, the server's for writes, the smaller of both for reads (the reply
+ * must fit in ours).  CAP_LARGE_READX/WRITEX: 60 KiB, what Windows honours.
+ * The UNIX large read/write capabilities (Samba, unsigned sessions) allow
+ * 1 MiB, but only with CAP_LARGE_READX/WRITEX too: Samba with
+ * `large readwrite = no` still offers them and caps each reply at the
+ * client's buffer, as the Linux client assumes. */
 static void choose_io_sizes(struct session *s, const struct session_params *p)
 {
-	uint32_t plain = (s->max_buffer - 64) & ~1023u;
-
-	s->max_read = plain;
+	/* negotiate() refused buffers under 1024 bytes, so neither is 0. */
+	s->safe_read = MIN(s->max_buffer, OUR_MAX_BUFFER) - READ_ANDX_REP_OVERHEAD;
+	s->safe_write = s->max_buffer - WRITE_ANDX_REQ_OVERHEAD;
+	s->max_read = s->safe_read;
 	if (s->server_caps & CAP_LARGE_READX)
-		s->max_read = 60 * 1024 * 2;
-	if (s->unix_caps & CIFS_UNIX_LARGE_READ_CAP && !s->signing)
-		s->max_read = 1024 * 1024;
-	s->max_write = plain;
+		s->max_read = s->unix_caps & CIFS_UNIX_LARGE_READ_CAP && !s->signing
+				      ? UNIX_LARGE_IO_SIZE
+				      : LARGE_IO_SIZE;
+	s->max_write = s->safe_write;
 	if (s->server_caps & CAP_LARGE_WRITEX)
-		s->max_write = 60 * 1024 * 2;
-	if (s->unix_caps & CIFS_UNIX_LARGE_WRITE_CAP && !s->signing)
-		s->max_write = 1024 * 1024;
+		s->max_write = s->unix_caps & CIFS_UNIX_LARGE_WRITE_CAP && !s->signing
+				       ? UNIX_LARGE_IO_SIZE
+				       : LARGE_IO_SIZE;
+	/* rsize/wsize only lower the sizes (opts.c keeps them >= 1024). */
 	if (p->rsize && p->rsize < s->max_read)
 		s->max_read = p->rsize;
 	if (p->wsize && p->wsize < s->max_write)
 		s->max_write = p->wsize;
-	/* TRANS2 replies must fit in one server buffer, or the server splits
-	 * them; we reassemble either way, but one part is one round trip. */
+	s->safe_read = MIN(s->safe_read, s->max_read);
+	s->safe_write = MIN(s->safe_write, s->max_write);
+	/* TRANS2 replies that fit in one server buffer come in one message;
+	 * larger ones the server sends in parts (MS-CIFS 3.3.4.1.2), which we
+	 * reassemble.  Never less than TRANS2_MIN_DATA: a symlink target of
+	 * PATH_MAX in UTF-16 must fit, whatever the server's buffer. */
 	uint32_t td = s->max_buffer > 512 ? s->max_buffer - 512 : 512;
+	td = MAX(td, TRANS2_MIN_DATA);
 	s->max_trans_data = td > 0xFFFF ? 0xFFFF : (uint16_t)td;
+}
+
+uint32_t session_io_size(const uint32_t *limit, uint32_t max)
+{
+	uint32_t l = __atomic_load_n(limit, __ATOMIC_RELAXED);
+	return l && l < max ? l : max;
+}
+
+void session_io_learn(uint32_t *limit, uint32_t got, uint32_t safe, const char *what)
+{
+	/* Whole KiB where possible; never below what the spec guarantees (a
+	 * short answer under that is the server's business of the moment,
+	 * not a limit worth slowing every later request for). */
+	uint32_t n = got >= 2048 ? got & ~1023u : got;
+	if (n < safe)
+		n = safe;
+	/* Only ever lower it, whichever thread learns first. */
+	uint32_t old = __atomic_load_n(limit, __ATOMIC_RELAXED);
+	do {
+		if (old && old <= n)
+			return;
+	} while (!__atomic_compare_exchange_n(limit, &old, n, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	if (got)
+		log_info("server took %u bytes of a larger %s; using %u-byte requests", got, what,
+			 n);
+	else
+		log_info("server refused a large %s; using %u-byte requests", what, n);
 }
 
 int session_open(const struct session_params *p, struct session **out, char **errmsg)

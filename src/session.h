@@ -3,7 +3,9 @@
  * NEGOTIATE -> SESSION_SETUP_ANDX (NTLMSSP in SPNEGO, or classic NTLMv2, or
  * anonymous) -> TREE_CONNECT_ANDX, then the CIFS UNIX extensions handshake.
  * Everything later requests need (UID, TID, negotiated sizes and
- * capabilities) lives here; it is immutable once session_open returns. */
+ * capabilities) lives here; it is immutable once session_open returns, but
+ * for the read/write limits learned from the server's answers (read_limit,
+ * write_limit: atomic, see session_io_learn). */
 #ifndef SMBFUSE_SESSION_H
 #define SMBFUSE_SESSION_H
 
@@ -49,8 +51,13 @@ struct session {
 	uint64_t unix_caps; /* the ones we set with SET_CIFS_UNIX_INFO */
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
 	gint no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once (atomic) */
-	uint32_t max_read;  /* per READ_ANDX */
-	uint32_t max_write; /* per WRITE_ANDX */
+	gint no_posix_unlink; /* ... SMB_POSIX_PATH_UNLINK (atomic) */
+	uint32_t max_read;  /* per READ_ANDX, as the capabilities allow */
+	uint32_t max_write; /* per WRITE_ANDX, as the capabilities allow */
+	uint32_t safe_read;  /* what any server honours: its buffer less the header */
+	uint32_t safe_write;
+	uint32_t read_limit;  /* learned: the server reads less than max_read (0: no) */
+	uint32_t write_limit; /* learned, likewise for writes */
 	uint16_t max_trans_data; /* MaxDataCount for TRANS2 replies */
 	char *unc;
 	char *user; /* for logs and introspection */
@@ -76,6 +83,14 @@ void session_msg_begin(struct session *s, struct wr *w, void *buf, size_t cap,
  * status in the reply (mapped through ntstatus.c, reply cleared).  On 0 the
  * caller owns *reply. */
 int session_call(struct session *s, struct wr *w, struct smb_reply *reply);
+/* The size to use per READ_ANDX / WRITE_ANDX now: max (max_read or
+ * max_write) unless the server taught us a smaller *limit. */
+uint32_t session_io_size(const uint32_t *limit, uint32_t max);
+/* The server answered `got` bytes where more were asked and the transfer
+ * went on (so not end of file), or refused the request (got 0): remember a
+ * smaller size for the session, never below safe (MS-CIFS guarantees that
+ * much).  what: "read" or "write", for the log. */
+void session_io_learn(uint32_t *limit, uint32_t got, uint32_t safe, const char *what);
 /* TRANS2 round trip: params/data in, reassembled reply in *reply (t2). */
 int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params,
 		   uint16_t param_len, const uint8_t *data, uint16_t data_len,

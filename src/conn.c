@@ -28,6 +28,7 @@
 #include "log.h"
 #include "netbios.h"
 #include "signing.h"
+#include "tsan_glib.h"
 
 #define DEFAULT_MAX_MSG (64 * 1024)
 #define MAX_RETARGETS 3
@@ -545,6 +546,7 @@ static void event_main(gpointer data, gpointer user)
 	struct event *ev = data;
 	struct smb_msg msg;
 
+	SMBFUSE_TSAN_ACQUIRE(ev); /* handed over inside glib's queue */
 	g_mutex_lock(&c->lock);
 	conn_event_fn fn = c->event_fn;
 	void *arg = c->event_arg;
@@ -556,6 +558,7 @@ static void event_main(gpointer data, gpointer user)
 			  ev->len > 4 ? ev->frame[4] : 0, c->peer);
 	g_free(ev->frame);
 	g_free(ev);
+	SMBFUSE_TSAN_RELEASE(c); /* conn_unref waits for us inside glib */
 }
 
 /* A message the server sent on its own: to the event thread. */
@@ -567,6 +570,7 @@ static void dispatch_event(struct conn *c, uint8_t *frame, uint32_t len)
 	g_mutex_lock(&c->lock);
 	c->stats.server_events++;
 	g_mutex_unlock(&c->lock);
+	SMBFUSE_TSAN_RELEASE(ev);
 	g_thread_pool_push(c->events, ev, NULL);
 }
 
@@ -764,6 +768,7 @@ void conn_unref(struct conn *c)
 	g_thread_join(c->reader);
 	/* Handlers still queued see a dead connection and fail fast. */
 	g_thread_pool_free(c->events, FALSE, TRUE);
+	SMBFUSE_TSAN_ACQUIRE(c);
 	close(c->fd);
 	g_hash_table_destroy(c->pending);
 	g_cond_clear(&c->credit_cond);

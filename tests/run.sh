@@ -17,7 +17,7 @@
 #
 # Environment: CI=true (always apt-get install, and make distcheck),
 # RUN_DISTCHECK=1 (make distcheck), CONFIGURE_FLAGS (extra
-# ./configure arguments, e.g. --enable-asan), MAKE_JOBS (default 2),
+# ./configure arguments, e.g. --enable-asan or --enable-tsan), MAKE_JOBS (default 2),
 # CHECK_JOBS (parallel tests, default 2), and what the tests read
 # (SMBFUSE_TEST_TIMEOUT, SMBFUSE_NO_SKIP, SMBFUSE_KEEP: tests/integration/lib.sh).
 

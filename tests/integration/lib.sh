@@ -44,6 +44,8 @@
 #   SMBFUSE_TEST_TIMEOUT      watchdog in seconds (default 600)
 #   SMBFUSE_NO_SKIP=1         a missing prerequisite fails instead of skipping
 #   SMBFUSE_KEEP=1            keep T_ROOT (smb.conf, logs) after the test
+#   TSAN_OPTIONS, ASAN_OPTIONS, UBSAN_OPTIONS  passed on; log_path is set
+#                             to T_ROOT/sanitizer, whose reports fail the test
 #   TMPDIR                    where T_ROOT is made (default /tmp)
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -156,12 +158,26 @@ chmod 755 "$T_ROOT"
 : >"$T_ROOT/.mounts"
 : >"$T_ROOT/.smbd"
 
+# Sanitizer reports from smbfuse go to files under T_ROOT/sanitizer (a
+# daemon's stderr is /dev/null), named <tool>.<pid>; any of them fails the
+# test (_t_sanitizer_reports, at each unmount and at cleanup).  Only instrumented binaries (configure
+# --enable-asan / --enable-tsan) read these variables.  The caller's own
+# options come first; log_path is ours.
+_T_SAN_DIR=$T_ROOT/sanitizer
+mkdir -p "$_T_SAN_DIR"
+export TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 ${TSAN_OPTIONS:-} log_path=$_T_SAN_DIR/tsan"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-} log_path=$_T_SAN_DIR/asan"
+export UBSAN_OPTIONS="print_stacktrace=1 ${UBSAN_OPTIONS:-} log_path=$_T_SAN_DIR/ubsan"
+# glib's slice allocator hands memory between threads behind the
+# sanitizers' back (TSan false positives, ASan blind spots): plain malloc.
+export G_SLICE=always-malloc
+
 _T_PIDS=()          # every PID this test started (smbfuse; smbd are in _T_SMBD)
 _T_MOUNTS=()        # every mountpoint this test may have mounted
 _T_SMBD=()          # smbd PIDs (each the leader of its own process group)
 _T_HELPERS=()       # other processes the test started (see register_helper)
 _T_SEQ=0
-declare -A _T_MOUNT_PID=() _T_MOUNT_LOG=() _T_MOUNT_CHILD=()
+declare -A _T_MOUNT_PID=() _T_MOUNT_LOG=() _T_MOUNT_CHILD=() _T_SAN_SHOWN=()
 
 _t_register_pid() {
 	_T_PIDS+=("$1")
@@ -273,6 +289,10 @@ _t_cleanup() {
 	for p in "${_T_SMBD[@]}"; do
 		_t_smbd_kill "$p"
 	done
+	if ! _t_sanitizer_reports; then
+		[ "$rc" = 0 ] && echo "$TEST_NAME: FAIL: smbfuse wrote a sanitizer report" >&2
+		rc=1
+	fi
 	if [ "${SMBFUSE_KEEP:-0}" = 1 ]; then
 		echo "$TEST_NAME: kept $T_ROOT" >&2
 	else
@@ -506,12 +526,29 @@ smb_log_count() {
 
 # ----------------------------------------------------------------- smbfuse
 
-# _t_check_stderr LOG: no sanitizer / valgrind / crash reports in it.
+# _t_sanitizer_reports: print the sanitizer reports written so far (see
+# _T_SAN_DIR); false if there are any.
+_t_sanitizer_reports() {
+	local f found=0
+	for f in "$_T_SAN_DIR"/*; do
+		[ -s "$f" ] || continue
+		found=1
+		[ -n "${_T_SAN_SHOWN[$f]:-}" ] && continue
+		_T_SAN_SHOWN[$f]=1
+		echo "$TEST_NAME: sanitizer report ${f##*/}:" >&2
+		show_file "$f" 300 >&2
+	done
+	[ "$found" = 0 ]
+}
+
+# _t_check_stderr LOG: no sanitizer / valgrind / crash reports in it, nor
+# in the sanitizer log files.
 _t_check_stderr() {
-	if grep -Eq 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+== *(ERROR|Invalid|Conditional)|Segmentation fault|double free|stack smashing' "$1"; then
+	if grep -Eq 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error:|==[0-9]+== *(ERROR|Invalid|Conditional)|Segmentation fault|double free|stack smashing' "$1"; then
 		show_file "$1" 200
 		fail "smbfuse printed a sanitizer/crash report"
 	fi
+	_t_sanitizer_reports || fail "smbfuse wrote a sanitizer report"
 }
 
 # smbfuse_mount MNT [ARGS...]: mount in the foreground (-f) in the

@@ -13,6 +13,9 @@ OP is one of
     mkdir PATH         os.mkdir(PATH)
     mkfifo PATH        os.mkfifo(PATH)
     creat_excl PATH    os.open(PATH, O_CREAT|O_EXCL|O_WRONLY), close
+    readsha PATH       PATH is opened O_RDONLY first (before --ready); then
+                       read to the end in 1 MiB os.read calls; prints
+                       "sha256 HEX" of what was read
 With --ready/--go, the preparation (the open of pwrite) is done, then FILE
 --ready is created and the operation waits (at most 150 s) for FILE --go to
 exist before it runs.
@@ -22,6 +25,7 @@ test parses it); a line "ms N" before it says how long the operation took.
 """
 
 import errno
+import hashlib
 import os
 import sys
 import time
@@ -43,6 +47,8 @@ def main():
     try:
         if op == "pwrite":
             fd = os.open(a[0], os.O_RDWR)
+        elif op == "readsha":
+            fd = os.open(a[0], os.O_RDONLY)
     except OSError as e:
         print("PREP-" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
         return
@@ -67,6 +73,14 @@ def main():
             os.fsync(fd)
             f, fd = fd, None
             os.close(f)
+        elif op == "readsha":
+            h = hashlib.sha256()
+            while True:
+                b = os.read(fd, 1 << 20)
+                if not b:
+                    break
+                h.update(b)
+            print("sha256 " + h.hexdigest(), flush=True)
         elif op == "rename":
             os.rename(a[0], a[1])
         elif op == "mkdir":

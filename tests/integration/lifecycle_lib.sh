@@ -23,12 +23,22 @@
 #                             errno name, KILLED (timeout 60 hit) or HUNG
 #                             (still running after SECONDS; not reaped);
 #                             LC_OP_MS = how long the op itself took
+#   lc_resume WHAT            the op runs with the child stopped: CONT it
+#                             after 3 s, wait for the op (lc_op_wait, 60 s),
+#                             then 1 s more (the CONTed child has run what
+#                             it had queued)
+#   lc_proxy_start TARGET_PORT   smbproxy.py (an SMB-aware proxy that can
+#                             tamper with one reply); sets PROXY_PORT,
+#                             PROXY_PID, PROXY_LOG
+#   lc_proxy_arm ACTION CMD [N]  arm it (see smbproxy.py): e.g. "flip 2e"
+#   lc_proxy_hits             how many replies it has tampered with
 #   lc_backing_write PATH DATA   another client: write DATA at offset 0 of
 #                             the backing file PATH in place (same inode,
 #                             no truncation), fsync
 
 LC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LC_OP=$LC_DIR/lcop.py
+LC_SMBPROXY=$LC_DIR/smbproxy.py
 LC_STOPPED=()
 _LC_SEQ=0
 
@@ -108,6 +118,48 @@ lc_op_wait() {
 		[ -n "$i" ] && LC_OP_MS=$i
 	fi
 	note "$what: $LC_OP_RES after $LC_OP_MS ms"
+}
+
+lc_resume() {
+	sleep 3
+	lc_cont_child
+	lc_op_wait "$1" 60
+	sleep 1
+}
+
+lc_proxy_start() {
+	local pf=$T_ROOT/smbproxy.port i
+	PROXY_LOG=$T_ROOT/smbproxy.log
+	rm -f "$pf"
+	python3 "$LC_SMBPROXY" "$pf" "$1" 2>"$PROXY_LOG" </dev/null &
+	PROXY_PID=$!
+	_LC_PROXY_PF=$pf
+	register_helper "$PROXY_PID"
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		_t_alive "$PROXY_PID" || { show_file "$PROXY_LOG"; fail "smbproxy.py exited"; }
+		sleep 0.1
+	done
+	[ -s "$pf" ] || { show_file "$PROXY_LOG"; fail "smbproxy.py did not start within 10 s"; }
+	PROXY_PORT=$(cat "$pf")
+	port_open "$PROXY_PORT" || fail "smbproxy.py does not accept connections on $PROXY_PORT"
+}
+
+lc_proxy_arm() {
+	local before i
+	before=$(rc_log_count "$PROXY_LOG" '^smbproxy: armed ')
+	echo "$*" >"$_LC_PROXY_PF.arm"
+	kill -USR2 "$PROXY_PID" || fail "kill -USR2 smbproxy"
+	for i in $(seq 50); do
+		[ "$(rc_log_count "$PROXY_LOG" '^smbproxy: armed ')" -gt "$before" ] && return 0
+		sleep 0.1
+	done
+	show_file "$PROXY_LOG" 20
+	fail "smbproxy did not arm '$*' within 5 s"
+}
+
+lc_proxy_hits() {
+	rc_log_count "$PROXY_LOG" '^smbproxy: (flip|flipsig|hold|drop) reply'
 }
 
 lc_backing_write() {

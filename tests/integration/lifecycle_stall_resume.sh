@@ -34,16 +34,13 @@ ready() { rc_retry "$1: mount usable" 20 stat "$2"; }
 # stall WHAT: the op started by the caller (child already stopped) gets its
 # child back after 3 s; then wait for the op (bounded)
 stall() {
-	sleep 3
-	lc_cont_child
-	lc_op_wait "$1" 60
+	lc_resume "$1"
 	case $LC_OP_RES in
 	HUNG | KILLED) fail "$1: did not end within 60 s (child stopped for 3 s)" ;;
 	OK) ;;
 	*) warn "$1: reported $LC_OP_RES (the redesign should give OK: the late answer arrives)" ;;
 	esac
 	[ "$LC_OP_MS" -le 30000 ] || bad+=("$1: took $LC_OP_MS ms (> 30 s) with the child stopped for 3 s")
-	sleep 1 # the CONTed child has run what it had queued
 }
 
 # after WHAT FILE WANT: FILE (or '(no file)') is WANT

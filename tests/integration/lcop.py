@@ -13,6 +13,7 @@ OP is one of
     mkdir PATH         os.mkdir(PATH)
     mkfifo PATH        os.mkfifo(PATH)
     creat_excl PATH    os.open(PATH, O_CREAT|O_EXCL|O_WRONLY), close
+    mknod_reg PATH     os.mknod(PATH, S_IFREG|0644) (FUSE MKNOD, not CREATE)
     readsha PATH       PATH is opened O_RDONLY first (before --ready); then
                        read to the end in 1 MiB os.read calls; prints
                        "sha256 HEX" of what was read
@@ -27,6 +28,7 @@ test parses it); a line "ms N" before it says how long the operation took.
 import errno
 import hashlib
 import os
+import stat
 import sys
 import time
 
@@ -87,6 +89,8 @@ def main():
             os.mkdir(a[0])
         elif op == "mkfifo":
             os.mkfifo(a[0])
+        elif op == "mknod_reg":
+            os.mknod(a[0], stat.S_IFREG | 0o644)
         elif op == "creat_excl":
             os.close(os.open(a[0], os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
         else:

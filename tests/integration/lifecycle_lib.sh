@@ -30,7 +30,8 @@
 #   lc_proxy_start TARGET_PORT   smbproxy.py (an SMB-aware proxy that can
 #                             tamper with one reply); sets PROXY_PORT,
 #                             PROXY_PID, PROXY_LOG
-#   lc_proxy_arm ACTION CMD [N]  arm it (see smbproxy.py): e.g. "flip 2e"
+#   lc_proxy_arm 'ACTION CMD [N [SECONDS]]'...  arm it (see smbproxy.py),
+#                             one argument per action: e.g. 'flip 2e'
 #   lc_proxy_hits             how many replies it has tampered with
 #   lc_backing_write PATH DATA   another client: write DATA at offset 0 of
 #                             the backing file PATH in place (same inode,
@@ -148,7 +149,7 @@ lc_proxy_start() {
 lc_proxy_arm() {
 	local before i
 	before=$(rc_log_count "$PROXY_LOG" '^smbproxy: armed ')
-	echo "$*" >"$_LC_PROXY_PF.arm"
+	printf '%s\n' "$@" >"$_LC_PROXY_PF.arm"
 	kill -USR2 "$PROXY_PID" || fail "kill -USR2 smbproxy"
 	for i in $(seq 50); do
 		[ "$(rc_log_count "$PROXY_LOG" '^smbproxy: armed ')" -gt "$before" ] && return 0
@@ -159,7 +160,7 @@ lc_proxy_arm() {
 }
 
 lc_proxy_hits() {
-	rc_log_count "$PROXY_LOG" '^smbproxy: (flip|flipsig|hold|drop) reply'
+	rc_log_count "$PROXY_LOG" '^smbproxy: (flip|flipsig|hold|drop|delay) reply'
 }
 
 lc_backing_write() {

@@ -39,7 +39,7 @@ for how in flip:one.bin:after1.bin flipsig:two.bin:after2.bin; do
 	IFS=: read -r action file later <<<"$how"
 	n=$((n + 1))
 	hits=$(lc_proxy_hits)
-	lc_proxy_arm "$action" 2e 1
+	lc_proxy_arm "$action 2e 1"
 	rc_timed "$T_ROOT/read.out" timeout 60 sha256sum "$mnt/$file"
 	[ "$RC_RC" = 0 ] || { show_file "$T_ROOT/read.out"; fail "$action: reading $file failed ($RC_RC) after a reply was tampered with"; }
 	check_eq "$action: sha256 of $file read while one READ_ANDX reply was tampered with" \

@@ -11,17 +11,20 @@ once it accepts connections) and forwards every connection to
 bytes are cut into NetBIOS session messages (4-byte header, RFC 1002) and
 passed on whole.
 
-SIGUSR2 arms one action, read from the file PORTFILE.arm, one line:
-    ACTION CMD [N]
+SIGUSR2 arms the actions read from the file PORTFILE.arm, one a line:
+    ACTION CMD [N [SECONDS]]
 CMD is the SMB command byte in hex (offset 8 of the SMB header, after the
 4-byte NetBIOS header), N (default 1) says which matching reply, counted
-from the arming, is hit; once hit the proxy is disarmed.  ACTION:
+from the arming, is hit; a hit action is used up.  A reply is counted by
+the first armed action with its command only.  ACTION:
     flip   flip (xor 0xff) the last byte of that reply (data of a READ_ANDX
            reply; its signature no longer verifies)
     flipsig flip one byte of the SMB signature field (header offset 14)
     hold   never deliver that reply (the server did the work; the client
            sees no answer); later replies pass
     drop   deliver that reply, then close the connection (both sides)
+    delay  deliver that reply SECONDS late (and everything after it)
+    off    disarm everything (CMD is ignored)
 SIGTERM / SIGINT: exit.
 
 Each event is one line on stderr (flushed), e.g.
@@ -37,6 +40,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 BUF = 256 * 1024
 
@@ -51,38 +55,45 @@ class Proxy:
         self.portfile = portfile
         self.target_port = target_port
         self.lock = threading.Lock()
-        self.armed = None  # [action, cmd, n]
+        self.armed = []  # [action, cmd, n, seconds], in order
         self.stopping = False
         self.seq = 0
 
     def arm(self):
+        armed = []
         try:
             with open(self.portfile + ".arm") as f:
-                w = f.read().split()
-            action, cmd = w[0], int(w[1], 16)
-            n = int(w[2]) if len(w) > 2 else 1
-            if action not in ("flip", "flipsig", "hold", "drop"):
-                raise ValueError(action)
+                for line in f:
+                    w = line.split()
+                    if not w:
+                        continue
+                    action, cmd = w[0], int(w[1], 16)
+                    n = int(w[2]) if len(w) > 2 else 1
+                    secs = float(w[3]) if len(w) > 3 else 0.0
+                    if action not in ("flip", "flipsig", "hold", "drop", "delay", "off"):
+                        raise ValueError(action)
+                    if action != "off":
+                        armed.append([action, cmd, n, secs])
         except (OSError, ValueError, IndexError) as e:
             log("bad arm file: %s" % e)
             return
         with self.lock:
-            self.armed = [action, cmd, n]
-        log("armed %s %02x %d" % (action, cmd, n))
+            self.armed = armed
+        log("armed %s" % ("; ".join("%s %02x %d %g" % tuple(a) for a in armed) or "off"))
 
     def hit(self, frame):
-        """The action for this server->client frame, or None."""
+        """(action, seconds) for this server->client frame, or None."""
         if len(frame) < 4 + 32 or frame[0] != 0 or frame[4:8] != b"\xffSMB":
             return None
         with self.lock:
-            if not self.armed or self.armed[1] != frame[8]:
-                return None
-            self.armed[2] -= 1
-            if self.armed[2] > 0:
-                return None
-            action = self.armed[0]
-            self.armed = None
-            return action
+            for a in self.armed:
+                if a[1] == frame[8]:
+                    a[2] -= 1
+                    if a[2] > 0:
+                        return None
+                    self.armed.remove(a)
+                    return a[0], a[3]
+            return None
 
     def close(self, n, socks, why):
         for s in socks:
@@ -126,7 +137,7 @@ class Proxy:
                     if len(buf) < 4 + ln:
                         break
                     frame, buf = bytearray(buf[:4 + ln]), buf[4 + ln:]
-                    action = self.hit(frame)
+                    action, secs = self.hit(frame) or (None, 0)
                     if action:
                         mid = struct.unpack_from("<H", frame, 4 + 30)[0]
                         log("%s reply 0x%02x mid %d (%d bytes) on %d"
@@ -137,6 +148,8 @@ class Proxy:
                         frame[4 + 14] ^= 0xff
                     elif action == "hold":
                         continue
+                    elif action == "delay":
+                        time.sleep(secs)
                     client.sendall(bytes(frame))
                     if action == "drop":
                         why = "drop"

@@ -15,6 +15,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=reconnect_lib.sh
 . "$(dirname "$0")/reconnect_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lifecycle_lib.sh
+. "$(dirname "$0")/lifecycle_lib.sh"
 
 require_prereqs
 smb_start
@@ -77,26 +79,12 @@ EOF2
 
 # locker NAME MNT DATA: start one; waits until it has tried its lock
 locker() {
-	local i
 	timeout 120 python3 "$T_ROOT/locker.py" "$2/lock.bin" "$C" "$1" "$3" >"$T_ROOT/$1.out" 2>&1 &
 	LOCKER_PID=$!
 	register_helper "$LOCKER_PID"
-	for i in $(seq 300); do
-		[ -e "$C/$1.ready" ] && return 0
-		_t_alive "$LOCKER_PID" || break
-		sleep 0.1
-	done
+	lc_wait_file "$C/$1.ready" 30 "$LOCKER_PID" && return 0
 	show_file "$T_ROOT/$1.out"
 	fail "locker $1 did not get ready"
-}
-# wait_file FILE SECONDS
-wait_file() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 locker first "$mntA" AAAA
@@ -121,11 +109,11 @@ done
 [ "$ok" = 1 ] || { show_file "$T_ROOT/other.out"; fail "the other client could not take the lock after A's server side was killed (try $try)"; }
 note "the other client (mount B) holds the lock now"
 : >"$C/other.go" # B writes BBBB under its lock
-wait_file "$C/other.done" 30 || fail "the other client's write did not finish"
+lc_wait_file "$C/other.done" 30 || fail "the other client's write did not finish"
 check_eq "the other client's write" "write OK" "$(sed -n 2p "$T_ROOT/other.out")"
 
 : >"$C/first.go" # A writes through the descriptor whose lock was lost
-wait_file "$C/first.done" 60 || fail "the first process's write did not finish within 60 s"
+lc_wait_file "$C/first.done" 60 || fail "the first process's write did not finish within 60 s"
 res=$(sed -n 's/^write //p' "$T_ROOT/first.out")
 note "write through the descriptor whose lock was lost: $res"
 note "lock.bin starts with '$(head -c 4 "$S/lock.bin")'"

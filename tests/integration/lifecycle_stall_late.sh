@@ -39,7 +39,8 @@ bad=()
 
 # late_pass ACTIMEO: the three operations on a mount with that actimeo
 late_pass() {
-	local a=$1 mnt log got
+	local log
+	a=$1
 	printf OLD >"$S/t$a.txt"
 	printf OLD >"$S/u$a.txt"
 	printf 0000 >"$S/w$a.txt"
@@ -50,55 +51,9 @@ late_pass() {
 		check_file_eq "$f through the mount before the stop" "$S/$f" "$mnt/$f"
 	done
 
-	# ---- trunc
-	ready "actimeo=$a trunc" "$mnt/w$a.txt"
-	lc_stop_child
-	lc_op_start "trunc$a" trunc "$mnt/t$a.txt"
-	lc_op_wait "actimeo=$a trunc (child stopped)" 65
-	case $LC_OP_RES in HUNG | KILLED) fail "actimeo=$a trunc: the truncating open did not end within 60 s with the serving child stopped (every wait must be bounded)" ;; esac
-	printf NEW >"$S/t$a.txt" # another client rewrites the file
-	lc_cont_child
-	lc_wait_gone "actimeo=$a trunc" 10
-	sleep 1
-	got=$(cat "$S/t$a.txt")
-	note "actimeo=$a trunc: t$a.txt holds '$got' (the other client wrote 'NEW' after the op had ended)"
-	if [ "$LC_OP_RES" = OK ] && [ "$got" != NEW ]; then
-		bad+=("actimeo=$a trunc: the truncating open reported OK, then the stalled first copy emptied the file another client had rewritten since ('$got', want 'NEW')")
-	fi
-
-	# ---- unlink
-	ready "actimeo=$a unlink" "$mnt/w$a.txt"
-	lc_stop_child
-	lc_op_start "unlink$a" unlink "$mnt/u$a.txt"
-	lc_op_wait "actimeo=$a unlink (child stopped)" 65
-	case $LC_OP_RES in HUNG | KILLED) fail "actimeo=$a unlink: did not end within 60 s with the serving child stopped" ;; esac
-	rm -f "$S/u$a.txt"
-	printf NEW >"$S/u$a.txt" # another client recreates it
-	lc_cont_child
-	lc_wait_gone "actimeo=$a unlink" 10
-	sleep 1
-	got=$(cat "$S/u$a.txt" 2>/dev/null || echo '(no file)')
-	note "actimeo=$a unlink: u$a.txt is '$got' (the other client recreated it with 'NEW' after the op had ended)"
-	if [ "$LC_OP_RES" = OK ] && [ "$got" != NEW ]; then
-		bad+=("actimeo=$a unlink: reported OK, then the stalled first copy deleted the file another client had recreated since (now: $got)")
-	fi
-
-	# ---- pwrite on an fd opened before the stop
-	ready "actimeo=$a pwrite" "$mnt/w$a.txt"
-	lc_op_start "pwrite$a" --pre pwrite "$mnt/w$a.txt" AAAA
-	lc_stop_child
-	lc_op_go
-	lc_op_wait "actimeo=$a pwrite+fsync (child stopped)" 65
-	case $LC_OP_RES in HUNG | KILLED) fail "actimeo=$a pwrite: did not end within 60 s with the serving child stopped" ;; esac
-	lc_backing_write "$S/w$a.txt" BBBB # another client writes newer data
-	lc_cont_child
-	lc_wait_gone "actimeo=$a pwrite" 10
-	sleep 1
-	got=$(cat "$S/w$a.txt")
-	note "actimeo=$a pwrite: w$a.txt holds '$got' (the other client wrote 'BBBB' after the op had ended)"
-	if [ "$LC_OP_RES" = OK ] && [ "$got" != BBBB ]; then
-		bad+=("actimeo=$a pwrite: reported OK, then the stalled first copy of the write overwrote newer data ('$got', want 'BBBB')")
-	fi
+	late_case "actimeo=$a trunc" "$S/t$a.txt" NEW newer_rewrite 0 trunc "$mnt/t$a.txt"
+	late_case "actimeo=$a unlink" "$S/u$a.txt" NEW newer_recreate 0 unlink "$mnt/u$a.txt"
+	late_case "actimeo=$a pwrite+fsync" "$S/w$a.txt" BBBB newer_overwrite 1 pwrite "$mnt/w$a.txt" AAAA
 
 	# the mount still works (actimeo=0: it must see the other client's data)
 	ready "actimeo=$a at the end" "$mnt/w$a.txt"
@@ -109,6 +64,44 @@ late_pass() {
 
 # ready WHAT FILE: the mount has a working connection (again)
 ready() { rc_retry "$1: mount usable" 20 stat "$2"; }
+
+# what another client does once the operation has ended (FILE in the share)
+# (called through late_case)
+# shellcheck disable=SC2317
+newer_rewrite() { printf NEW >"$1"; }
+# shellcheck disable=SC2317
+newer_recreate() { rm -f "$1" && printf NEW >"$1"; }
+# shellcheck disable=SC2317
+newer_overwrite() { lc_backing_write "$1" BBBB; }
+
+# late_case WHAT FILE WANT NEWER PRE OP ARGS...: stop the child, run
+# lcop.py OP ARGS (PRE=1: prepared before the stop) until it ends, NEWER
+# FILE, CONT the child; FILE must then hold WANT unless the op failed.
+# (uses $mnt and $a of late_pass)
+late_case() {
+	local what=$1 file=$2 want=$3 newer=$4 pre=$5 got
+	shift 5
+	ready "$what" "$mnt/w$a.txt"
+	if [ "$pre" = 1 ]; then
+		lc_op_start "${what// /_}" --pre "$@"
+		lc_stop_child
+		lc_op_go
+	else
+		lc_stop_child
+		lc_op_start "${what// /_}" "$@"
+	fi
+	lc_op_wait "$what (child stopped)" 65
+	case $LC_OP_RES in HUNG | KILLED) fail "$what: did not end within 60 s with the serving child stopped (every wait must be bounded)" ;; esac
+	"$newer" "$file" || fail "$what: the other client's change ($newer $file)"
+	lc_cont_child
+	lc_wait_gone "$what" 10
+	sleep 1
+	got=$(cat "$file" 2>/dev/null || echo '(no file)')
+	note "$what: $(basename "$file") is '$got' (another client made it '$want' after the op had ended)"
+	if [ "$LC_OP_RES" = OK ] && [ "$got" != "$want" ]; then
+		bad+=("$what: reported OK, then the stalled first copy destroyed what another client did since ($(basename "$file") is '$got', want '$want')")
+	fi
+}
 
 # actimeo=60 first: the dentry is cached, so the mutating request itself is
 # the first one to stall; with actimeo=0 a LOOKUP stalls first (and the

@@ -120,7 +120,7 @@ stall_pass() {
 	P=$1
 	setup "$P"
 	M=$(new_mountpoint "$P")
-	rc_mount "$M" "conns=1,timeout=2,$opts"
+	rc_mount "$M" "conns=1,timeout=2,reconnect_timeout=10,$opts"
 	log=$SMBFUSE_LOG
 	M=$M/$P
 	stall "$P xrename" rename "$M/d1/a" "$M/d2/b"
@@ -176,7 +176,7 @@ lost_pass() {
 	setup "$P"
 	lc_proxy_start "$SMB_PORT"
 	M=$(new_mountpoint "$P")
-	SMB_UNC=//127.0.0.1:$PROXY_PORT/share rc_mount "$M" "conns=1,timeout=2,actimeo=60"
+	SMB_UNC=//127.0.0.1:$PROXY_PORT/share rc_mount "$M" "conns=1,timeout=2,reconnect_timeout=10,actimeo=60"
 	log=$SMBFUSE_LOG
 	M=$M/$P
 	ARMS=('hold 07 2')

@@ -2,11 +2,11 @@
 # lifecycle_stall_late.sh - issue 10, case 1: a request sent to a server that
 # stalls (only the smbd child serving the mount is SIGSTOPped; the instance
 # keeps accepting, so a reconnect reaches a fresh child) must never be
-# replayed blindly.  Mounts conns=1,timeout=2 with actimeo=60 (the mutating
-# request is the first to stall), then actimeo=0 (a LOOKUP stalls first).
-# Samba with
-# 'aio read size = 0' and 'aio write size = 0' (the stopped child runs the
-# request synchronously as soon as it resumes).  For each operation
+# replayed blindly.  Mounts conns=1,timeout=2,reconnect_timeout=10 with
+# actimeo=60 (the mutating request is the first to stall), then actimeo=0
+# (a LOOKUP stalls first).  Samba with 'aio read size = 0' and 'aio write
+# size = 0' (the stopped child runs the request synchronously as soon as it
+# resumes).  For each operation
 #   trunc   os.open(p, O_WRONLY|O_TRUNC) of a file holding "OLD"
 #   unlink  os.unlink(p)
 #   pwrite  os.pwrite(fd, "AAAA", 0) + fsync on an fd opened before the stop
@@ -45,7 +45,7 @@ late_pass() {
 	printf OLD >"$S/u$a.txt"
 	printf 0000 >"$S/w$a.txt"
 	mnt=$(new_mountpoint "late$a")
-	rc_mount "$mnt" "conns=1,timeout=2,actimeo=$a"
+	rc_mount "$mnt" "conns=1,timeout=2,reconnect_timeout=10,actimeo=$a"
 	log=$SMBFUSE_LOG
 	for f in "t$a.txt" "u$a.txt" "w$a.txt"; do
 		check_file_eq "$f through the mount before the stop" "$S/$f" "$mnt/$f"

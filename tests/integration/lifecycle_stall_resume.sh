@@ -3,10 +3,11 @@
 # smbd child serving the mount is SIGSTOPped, an operation starts, its first
 # attempt times out (timeout=2), and the child is CONTed after 3 s (the
 # redesigned mount keeps the old connection draining and takes the late
-# answer).  Mounts conns=1,timeout=2 with actimeo=60 and actimeo=0; Samba
-# with 'aio read size = 0' and 'aio write size = 0'.  Operations as in
-# lifecycle_stall_late.sh: trunc ("OLD" file), unlink, pwrite "AAAA" + fsync
-# on an fd opened before the stop ("0000" file).  Checks:
+# answer).  Mounts conns=1,timeout=2,reconnect_timeout=10 with actimeo=60
+# and actimeo=0; Samba with 'aio read size = 0' and 'aio write size = 0'.
+# Operations as in lifecycle_stall_late.sh: trunc ("OLD" file), unlink,
+# pwrite "AAAA" + fsync on an fd opened before the stop ("0000" file).
+# Checks:
 #   - the operation ends within 30 s (its result is printed; OK is what the
 #     redesign should give, an error is accepted with a warning);
 #   - if it reported OK: the file is empty / gone / holds "AAAA";
@@ -57,7 +58,7 @@ resume_pass() {
 	printf OLD >"$S/u$a.txt"
 	printf 0000 >"$S/w$a.txt"
 	mnt=$(new_mountpoint "resume$a")
-	rc_mount "$mnt" "conns=1,timeout=2,actimeo=$a"
+	rc_mount "$mnt" "conns=1,timeout=2,reconnect_timeout=10,actimeo=$a"
 	log=$SMBFUSE_LOG
 	for f in "t$a.txt" "u$a.txt" "w$a.txt"; do
 		check_file_eq "$f through the mount before the stop" "$S/$f" "$mnt/$f"

@@ -81,6 +81,29 @@ static enum pool_retry after_attempt(struct smbfuse *fs, struct session *s,
 	return d;
 }
 
+/* What the answer to a repeated attempt means.  resumed: the first steps
+ * surely ran, so ok_resume ("already exists") is our own doing; replay: the
+ * first attempt may have run, so ok_verify ("nothing to remove") is as good
+ * as done, while "already exists" cannot be told from another client's
+ * work: then the call fails with the error that lost the first attempt
+ * (the outcome is unknown), never EEXIST, which would say someone else
+ * made it, nor success, which could make two winners of a mkdir lock. */
+static int repeat_answer(enum pool_op_kind kind, bool replay, bool resumed, int result,
+			 int ok_verify, int ok_resume, int lost_err)
+{
+	if (resumed && result == ok_resume)
+		return 0;
+	if (replay && result == ok_verify)
+		return 0;
+	if (replay && !resumed && kind == POOL_OP_ONCE && result == -EEXIST && lost_err) {
+		log_warn("a request was lost with its connection and its repeat found the name "
+			 "taken: whether by this mount cannot be known; failing with %s",
+			 g_strerror(-lost_err));
+		return lost_err;
+	}
+	return result;
+}
+
 /* Runs `call` (an expression using `cl`, and `replay`: true when this
  * attempt repeats one that may have run) as attempts of an operation of
  * `kind`.  On a repeat, `ok_verify` means the earlier attempt may have done
@@ -88,7 +111,7 @@ static enum pool_retry after_attempt(struct smbfuse *fs, struct session *s,
  * (mknod's EEXIST after its create was answered). */
 #define FS_CALL(fs, kind, ok_verify, ok_resume, call)                                   \
 	({                                                                              \
-		int fr_;                                                                \
+		int fr_, lost_ = 0;                                                     \
 		bool replay = false, resumed_ = false;                                  \
 		for (int fa_ = 0;; fa_++) {                                             \
 			struct client fcl_;                                             \
@@ -101,8 +124,10 @@ static enum pool_retry after_attempt(struct smbfuse *fs, struct session *s,
 			fr_ = (int)(call);                                              \
 			conn_ledger_end();                                              \
 			(void)cl;                                                       \
-			if ((replay && fr_ == (ok_verify)) || (resumed_ && fr_ == (ok_resume))) \
-				fr_ = 0;                                                \
+			fr_ = repeat_answer((kind), replay, resumed_, fr_, (ok_verify), \
+					    (ok_resume), lost_);                        \
+			if (fl_.failed && !lost_)                                       \
+				lost_ = fr_ < 0 ? fr_ : -EIO;                           \
 			enum pool_retry fd_ =                                           \
 				after_attempt((fs), fcl_.session, (kind), &fl_, fa_, fr_); \
 			session_unref(fcl_.session);                                    \
@@ -164,7 +189,7 @@ static const char *const cap_names[] = {
  * a debugger (server, session, connection, per-operation counts). */
 static char *stats_report(struct smbfuse *fs)
 {
-	struct session *s = pool_any(fs->pool);
+	struct session *s = pool_any_ref(fs->pool);
 	GString *out = g_string_new("");
 	struct pool_info pi;
 	uint64_t sent = 0, received = 0;
@@ -365,7 +390,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
  * UNIX extensions only; directories are never hard links). */
 static void note_links(struct smbfuse *fs, const char *path, const struct stat *st)
 {
-	if (pool_any(fs->pool)->unix_ext)
+	if (fs->unix_ext)
 		linknames_note(fs->links, path, (uint64_t)st->st_ino,
 			       S_ISDIR(st->st_mode) ? 1 : (unsigned long)st->st_nlink);
 }

@@ -2,12 +2,13 @@
  * each message is formatted into one buffer and written with one call. */
 #include "log.h"
 
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static bool debug_on;
-static bool use_syslog;
+static gint use_syslog; /* atomic: set after the threads start */
 static const char *log_ident = "smbfuse";
 
 void log_init(const char *ident, bool debug)
@@ -20,7 +21,7 @@ void log_init(const char *ident, bool debug)
 void log_use_syslog(void)
 {
 	openlog(log_ident, LOG_PID, LOG_DAEMON);
-	use_syslog = true;
+	g_atomic_int_set(&use_syslog, 1);
 }
 
 bool log_debug_enabled(void)
@@ -36,7 +37,7 @@ void log_msg(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (use_syslog)
+	if (g_atomic_int_get(&use_syslog))
 		syslog(priority, "%s", line);
 	else
 		fprintf(stderr, "%s: %s\n", log_ident, line);

@@ -226,7 +226,7 @@ int main(int argc, char *argv[])
 	fs.pool = pool;
 	/* The first session lends its path syntax to the prefix and serves the
 	 * checks below; every later call binds a live session of its own. */
-	first = pool_any(pool);
+	first = pool_any_ref(pool);
 	fs.client = client_new(first, opts.subdir);
 	fs.unix_ext = first->unix_ext;
 	fs.client->open_cmd = opts_open_cmd(&opts);

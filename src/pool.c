@@ -360,7 +360,7 @@ void pool_report(struct pool *p, struct session *s)
 	g_mutex_unlock(&p->lock);
 }
 
-struct session *pool_any(struct pool *p)
+struct session *pool_any_ref(struct pool *p)
 {
 	struct session *s = NULL;
 	g_mutex_lock(&p->lock);

@@ -58,7 +58,7 @@ int pool_get(struct pool *p, struct session **s);
 /* A request on s failed without an answer: wake the keeper now. */
 void pool_report(struct pool *p, struct session *s);
 /* A session for the profile facts (see above), live or not; a reference. */
-struct session *pool_any(struct pool *p);
+struct session *pool_any_ref(struct pool *p);
 
 /* What an operation does to the server, for the retry decision. */
 enum pool_op_kind {

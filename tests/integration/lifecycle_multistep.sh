@@ -12,7 +12,9 @@
 # Verdict for each: pass iff EITHER the call reported success and the server
 # holds what one successful call makes (b has a's content and a is gone /
 # the directory, fifo or file exists), OR the call failed with an errno
-# other than EEXIST and the server state is unchanged.  Never allowed:
+# other than EEXIST and the server state is unchanged -- or a connection
+# error (ETIMEDOUT, ECONNRESET: "the outcome is unknown") when the server did
+# the work but its answer never reached the mount.  Never allowed:
 # EEXIST for an object the mount itself made, a "smbfuse-rename-*.tmp" left
 # anywhere in the share, a half-done state.
 #
@@ -67,6 +69,10 @@ judge() {
 	HUNG | KILLED) bad+=("$what: did not end within 60 s") ;;
 	OK) [ "$done" = 1 ] || bad+=("$what: reported success but the server does not hold the result of one successful call") ;;
 	EEXIST) bad+=("$what: EEXIST (the mount's own first attempt made the object; server state: $state)") ;;
+	# A connection error says "outcome unknown" (README): allowed when the
+	# server did the work but no answer of it reached the mount.
+	ETIMEDOUT | ECONNRESET | ECONNABORTED) [ "$same" = 1 ] || [ "$done" = 1 ] ||
+		bad+=("$what: failed with $LC_OP_RES and the server state is neither before nor after ($state)") ;;
 	*) [ "$same" = 1 ] || bad+=("$what: failed with $LC_OP_RES but the server state changed ($state)") ;;
 	esac
 	note "$what: $LC_OP_RES; server state: $state${tmp:+; left: $tmp}"

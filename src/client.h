@@ -82,9 +82,11 @@ int client_create(struct client *c, const char *path, int flags, mode_t mode,
 int client_close(struct client *c, uint16_t fid);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once, and asking again for what a short answer left out;
- * returns bytes read (short only at end of file: an empty answer) or
- * -errno. */
-ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off);
+ * returns bytes read (short only at end of file: an empty answer, or a short
+ * one that reaches eof, the file's size when the caller knows it for sure,
+ * else UINT64_MAX) or -errno. */
+ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off,
+		    uint64_t eof);
 /* Writes size bytes at off the same way, sending again what a short answer
  * did not take; returns bytes written (short only when the server stopped
  * taking any) or -errno.  The data is on the server when it returns. */

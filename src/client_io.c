@@ -429,7 +429,8 @@ static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size
 	return err;
 }
 
-ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off)
+ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off,
+		    uint64_t eof)
 {
 	struct session *s = c->session;
 	uint32_t pending_short = 0; /* a short answer not yet known to be EOF */
@@ -457,6 +458,10 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 		if (r.zero)
 			break; /* an empty answer: end of file */
 		pending_short = r.short_at;
+		/* Short at the size we know for sure: the end, without asking
+		 * once more for nothing. */
+		if (pending_short && off + total >= eof)
+			break;
 		if (pending_short && r.more)
 			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
 	}

@@ -251,19 +251,21 @@ static char *stats_report(struct smbfuse *fs)
 		"cache.dir_hits: %llu\ncache.dir_misses: %llu\ncache.invalidations: %llu\n"
 		"cache.invalidate_all: %llu\ncache.kept_file_data: %d\n"
 		"notify.active: %s\nnotify.notifications: %llu\nnotify.changes: %llu\n"
-		"notify.overflows: %llu\nnotify.arms: %llu\noplock_breaks: %d\n",
+		"notify.overflows: %llu\nnotify.arms: %llu\nnotify.dirs_watched: %u\n"
+		"oplock_breaks: %d\n",
 		fs->cache_mode == CACHE_NONE	? "none"
 		: fs->cache_mode == CACHE_LOOSE ? "loose"
 						: "strict",
-		ns.active ? "change notify and oplocks"
-			  : (ns.why_inactive ? ns.why_inactive : "ttl (actimeo)"),
+		ns.active && !ns.per_directory ? "change notify and oplocks"
+		: ns.active ? "change notify on the root and listed directories, and oplocks"
+			    : (ns.why_inactive ? ns.why_inactive : "ttl (actimeo)"),
 		cache_ttl_ms(fs->cache), (unsigned long long)cs.attr_hits,
 		(unsigned long long)cs.attr_misses, (unsigned long long)cs.negative_hits,
 		(unsigned long long)cs.dir_hits, (unsigned long long)cs.dir_misses,
 		(unsigned long long)cs.invalidations, (unsigned long long)cs.invalidate_all,
 		g_atomic_int_get(&fs->cached_opens), ns.active ? "yes" : "no",
 		(unsigned long long)ns.notifications, (unsigned long long)ns.changes,
-		(unsigned long long)ns.overflows, (unsigned long long)ns.arms,
+		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
 	stats_append(&fs->stats, out);
 	session_unref(s);
@@ -507,6 +509,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 		return ret;
 	}
 	cache_put_dir(cc.fs->cache, ticket, path, cc.entries);
+	notify_watch_dir(cc.fs->notify, path);
 	fi->keep_cache = 0;
 out:;
 	struct dir_listing *dl = g_new0(struct dir_listing, 1);
@@ -721,8 +724,9 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
+	uint64_t eof = fs_handle_known_size(handle_of(fi));
 	return TIMED(STATS_READ, FH_CALL(fs, handle_of(fi), path, POOL_OP_READ,
-					 client_read(cl, fid, buf, size, (uint64_t)offset)));
+					 client_read(cl, fid, buf, size, (uint64_t)offset, eof)));
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
@@ -733,6 +737,8 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 		return -EINVAL;
 	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 					     client_write(cl, fid, buf, size, (uint64_t)offset)));
+	if (ret > 0)
+		fs_handle_note_size(handle_of(fi), (uint64_t)offset + (uint64_t)ret, false);
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -769,12 +775,13 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	if (size < 0)
 		return -EINVAL;
-	if (fi)
-		return refreshed(fs, path,
-				 FORGET_FILE(fs, path,
-					     TIMED(STATS_TRUNCATE,
-						   FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-							   client_ftruncate(cl, fid, (uint64_t)size)))));
+	if (fi) {
+		int ret = TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+							client_ftruncate(cl, fid, (uint64_t)size)));
+		if (ret == 0)
+			fs_handle_note_size(handle_of(fi), (uint64_t)size, true);
+		return refreshed(fs, path, FORGET_FILE(fs, path, ret));
+	}
 	return refreshed(fs, path,
 			 FORGET_FILE(fs, path,
 				     TIMED(STATS_TRUNCATE,

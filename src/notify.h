@@ -2,7 +2,9 @@
  *
  * One watcher thread keeps one NT_TRANSACT_NOTIFY_CHANGE with WatchTree
  * outstanding on the mount's root directory (MS-CIFS 2.2.7.4), re-armed
- * after every answer and on a new session after every reconnect.  Each
+ * after every answer and on a new session after every reconnect.  A server
+ * that refuses WatchTree gets a watch on the root alone and one on each
+ * directory the mount lists, a bounded number of them.  Each
  * change it names is handed to on_change with the mount path; NULL means
  * "anything may have changed" (an overflow, STATUS_NOTIFY_ENUM_DIR, or a
  * new watch after a gap).  A server that refuses the watch, or allows too
@@ -32,6 +34,8 @@ struct notify_stats {
 	uint64_t changes;       /* paths named in them */
 	uint64_t overflows;     /* "anything may have changed" */
 	uint64_t arms;          /* watches set up (1 + reconnects) */
+	bool per_directory;     /* the tree watch was refused: root + listed dirs */
+	unsigned dirs_watched;  /* per-directory watches */
 	const char *why_inactive; /* static string, NULL while active */
 };
 
@@ -40,7 +44,11 @@ struct notify *notify_start(const struct notify_config *cfg);
 /* Stops the watcher (its connection is shut down) and frees it; call
  * before pool_free. */
 void notify_stop(struct notify *n);
+/* The whole tree is watched (a cache of any path stays coherent). */
 bool notify_active(struct notify *n);
+/* The mount listed dir: with per-directory watches, watch it (the least
+ * recently listed one gives way past the bound). */
+void notify_watch_dir(struct notify *n, const char *dir);
 void notify_get_stats(struct notify *n, struct notify_stats *st);
 
 #endif

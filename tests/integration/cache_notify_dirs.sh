@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# cache_notify_dirs.sh - a server that refuses recursive change notification
+# (played by notifyproxy.py in front of Samba): the mount watches the root
+# and each directory it lists instead, and changes by another client
+# (smbclient, straight to Samba) in those directories still show within
+# WAIT_MS with actimeo=3600; the stats say so.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=reconnect_lib.sh
+. "$(dirname "$0")/reconnect_lib.sh"
+
+require_prereqs
+WAIT_MS=${SMBFUSE_COHERENCE_WAIT_MS:-2000}
+within() {
+	local what=$1 t0 ms
+	shift
+	t0=$(date +%s%N)
+	until "$@" >/dev/null 2>&1; do
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		[ "$ms" -le "$WAIT_MS" ] || fail "$what: not seen on the mount within $WAIT_MS ms"
+		sleep 0.05
+	done
+	note "$what: after $((($(date +%s%N) - t0) / 1000000)) ms"
+}
+has_content() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+listed() { ls "$(dirname "$1")" | grep -qx "$(basename "$1")"; }
+sc() { smb_client -U "$SMB_USER%$SMB_PASS" //127.0.0.1/share -c "$1" >/dev/null 2>&1 || fail "smbclient: $1"; }
+
+smb_start
+S=$SHARE_DIR
+mkdir -p "$S/a/deep" "$S/b"
+printf 'x\n' >"$S/a/deep/f.txt"
+
+pf=$T_ROOT/nproxy.port
+python3 "$(dirname "$0")/notifyproxy.py" "$pf" "$SMB_PORT" 2>"$T_ROOT/nproxy.log" </dev/null &
+register_helper $!
+for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.1; done
+[ -s "$pf" ] || fail "notifyproxy.py did not start"
+mnt=$(new_mountpoint D)
+SMB_UNC=//127.0.0.1:$(cat "$pf")/share rc_mount "$mnt" actimeo=3600
+ls "$mnt" "$mnt/a" "$mnt/a/deep" "$mnt/b" >/dev/null
+rc_wait_stat "per-directory watches armed" "$mnt" notify.dirs_watched 3 10
+grep -q "refused a WatchTree" "$T_ROOT/nproxy.log" || fail "the proxy saw no WatchTree request"
+mode=$(rc_stats "$mnt" | sed -n 's/^cache_coherence: //p')
+note "coherence: $mode"
+case $mode in *"listed directories"*) ;; *) fail "coherence mode: $mode" ;; esac
+
+printf 'one\n' >"$T_ROOT/c.txt"
+sc "put $T_ROOT/c.txt top.txt"
+within "root: new file listed" listed "$mnt/top.txt"
+sc "put $T_ROOT/c.txt a/deep/new.txt"
+within "a/deep: new file listed" listed "$mnt/a/deep/new.txt"
+printf 'two, longer\n' >"$T_ROOT/c.txt"
+sc "put $T_ROOT/c.txt a/deep/f.txt"
+within "a/deep: rewritten file" has_content "$mnt/a/deep/f.txt" 'two, longer'
+sc "del top.txt"
+sc "put $T_ROOT/c.txt b/g.txt"
+within "b: new file listed" listed "$mnt/b/g.txt"
+check_eq "reconnects" 0 "$(rc_stat_value "$mnt" reconnects)"
+smbfuse_umount "$mnt"
+note "PASS"

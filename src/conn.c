@@ -879,15 +879,22 @@ static uint16_t next_mid_locked(struct conn *c)
  * coming for that long mean a stuck server, as a late reply does. */
 static int take_credit_locked(struct conn *c)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)c->request_timeout_ms * 1000;
+	gint64 timeout_us = (gint64)c->request_timeout_ms * 1000;
+	gint64 deadline = g_get_monotonic_time() + timeout_us;
 	while (!c->abandoned && c->in_flight >= c->max_in_flight) {
-		if (!g_cond_wait_until(&c->credit_cond, &c->lock, deadline) &&
-		    c->in_flight >= c->max_in_flight && !c->abandoned) {
-			if (c->established)
-				log_warn("no request slot freed on %s in %d ms", c->peer,
-					 c->request_timeout_ms);
-			abandon_locked(c, -ETIMEDOUT);
+		if (g_cond_wait_until(&c->credit_cond, &c->lock, deadline) ||
+		    c->in_flight < c->max_in_flight || c->abandoned)
+			continue;
+		/* A busy server still answers: others got the slots, wait on. */
+		gint64 now = g_get_monotonic_time();
+		if (now - c->last_reply_us < timeout_us) {
+			deadline = c->last_reply_us + timeout_us;
+			continue;
 		}
+		if (c->established)
+			log_warn("no request slot freed on %s in %d ms", c->peer,
+				 c->request_timeout_ms);
+		abandon_locked(c, -ETIMEDOUT);
 	}
 	if (c->abandoned)
 		return -ENOTCONN;

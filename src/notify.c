@@ -24,6 +24,7 @@
 #define MAX_DIR_WATCHES 8
 #define MAX_NOTIFY_PARAMS 16384
 #define RETRY_MS 2000
+#define REARM_DELAY_MS 50
 #define FILTER                                                                              \
 	(FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME |                       \
 	 FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_SIZE |                          \
@@ -225,6 +226,10 @@ static int watch(struct watcher *w, struct session *s, bool tree)
 		}
 		deliver(w, s, &reply);
 		smb_reply_clear(&reply);
+		/* The server keeps what changes meanwhile for the next request
+		 * (MS-CIFS 3.3.5.59.4): a moment's pause batches a burst of
+		 * changes (every write of a copy) into one answer. */
+		pause_ms(w, REARM_DELAY_MS);
 	}
 	g_mutex_lock(&n->lock);
 	bool close_it = w->fid_open;

@@ -9,24 +9,9 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=reconnect_lib.sh
 . "$(dirname "$0")/reconnect_lib.sh"
-
+# shellcheck source-path=SCRIPTDIR source=cache_lib.sh
+. "$(dirname "$0")/cache_lib.sh"
 require_prereqs
-WAIT_MS=${SMBFUSE_COHERENCE_WAIT_MS:-2000}
-within() {
-	local what=$1 t0 ms
-	shift
-	t0=$(date +%s%N)
-	until "$@" >/dev/null 2>&1; do
-		ms=$((($(date +%s%N) - t0) / 1000000))
-		[ "$ms" -le "$WAIT_MS" ] || fail "$what: not seen on the mount within $WAIT_MS ms"
-		sleep 0.05
-	done
-	note "$what: after $((($(date +%s%N) - t0) / 1000000)) ms"
-}
-has_content() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
-listed() { ls "$(dirname "$1")" | grep -qx "$(basename "$1")"; }
-sc() { smb_client -U "$SMB_USER%$SMB_PASS" //127.0.0.1/share -c "$1" >/dev/null 2>&1 || fail "smbclient: $1"; }
-
 smb_start
 S=$SHARE_DIR
 mkdir -p "$S/a/deep" "$S/b"

@@ -226,13 +226,15 @@ static char *stats_report(struct smbfuse *fs)
 				       (unsigned long long)st.requests, i, st.in_flight, i,
 				       st.peak_in_flight, i, (unsigned long long)st.late_answers, i,
 				       (unsigned long long)st.server_events);
-		/* Each session's own negotiated facts (a reconnect may differ). */
+		/* Each session's own facts (a reconnect may differ), with the
+		 * read and write sizes it has learned the server honours. */
 		if (cs)
 			g_string_append_printf(out,
 					       "connection.%u.max_read: %u\n"
 					       "connection.%u.max_write: %u\n"
 					       "connection.%u.signing: %s\n",
-					       i, cs->max_read, i, cs->max_write, i,
+					       i, session_io_size(&cs->read_limit, cs->max_read), i,
+					       session_io_size(&cs->write_limit, cs->max_write), i,
 					       cs->signing ? "yes" : "no");
 		session_unref(cs);
 	}

@@ -996,10 +996,11 @@ int conn_send_oneway(struct conn *c, struct wr *w)
 	smb[31] = (uint8_t)(mid >> 8);
 	g_mutex_lock(&c->send_lock);
 	if (c->signing) {
-		/* A request without a response takes one sequence number, not
-		 * two (MS-CIFS 3.2.4.1.1). */
+		/* Two sequence numbers, as for any request: only NT_CANCEL
+		 * takes one (MS-CIFS 3.2.4.1.1); Samba counts an oplock break
+		 * acknowledgement as an ordinary request. */
 		signing_sign(c->sign_key, c->sign_key_len, smb, smb_len, c->seq);
-		c->seq += 1;
+		c->seq += 2;
 	}
 	int ret = write_full(c->fd, w->data, w->pos);
 	g_mutex_unlock(&c->send_lock);

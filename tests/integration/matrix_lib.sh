@@ -195,7 +195,6 @@ mx_workload() {
 	soft_errno "truncate by path (grow)" OK truncate "$M/trunc.bin" 100000
 	truncate -s 100000 "$L/trunc.bin"
 	mx_sha "truncate (grow)" "$L/trunc.bin" trunc.bin
-	truncate -s 70000 "$M/trunc.bin" 2>/dev/null # (grow the kernel's idea back)
 	if [ "$MX_SHRINK" = 1 ]; then
 		soft_errno "truncate by path (shrink)" OK truncate "$M/trunc.bin" 7
 		truncate -s 7 "$L/trunc.bin"

@@ -250,6 +250,29 @@ mx_workload() {
 		problem "tree through the mount differs from the server's: $(diff "$T_ROOT/want.lst" "$T_ROOT/got.lst" | head -n 6 | tr '\n' ' ')"
 	note "mkdir / rename / unlink / rmdir done"
 
+	# ---- names beyond ASCII: the same name on the server, or a clean
+	# refusal (a server without Unicode may not store them), never another
+	# name
+	local name got_rc
+	for name in "café-ü.txt" "日本語.txt"; do
+		got_rc=$(fsop create "$M/$name")
+		if [ "$got_rc" = OK ]; then
+			[ -f "$S/$name" ] || problem "'$name' created through the mount is not on the server: $(find "$S" -maxdepth 1 -newer "$M/new.txt" -printf '%f ')"
+			soft_errno "stat '$name'" OK stat "$M/$name"
+			find "$M" -maxdepth 1 -printf '%f\n' | grep -qxF "$name" || problem "'$name' not listed through the mount"
+			soft_errno "unlink '$name'" OK unlink "$M/$name"
+		else
+			case $got_rc in
+			EILSEQ | EINVAL | ENOENT) note "'$name': refused with $got_rc" ;;
+			*) problem "create '$name': $got_rc" ;;
+			esac
+		fi
+		[ -e "$S/$name" ] && problem "'$name' still on the server after unlink"
+	done
+	(cd "$S" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C grep -v '^[ -~]*$') >"$T_ROOT/odd.lst"
+	[ -s "$T_ROOT/odd.lst" ] && problem "names on the server that were not made: $(tr '\n' ' ' <"$T_ROOT/odd.lst")"
+	note "non-ASCII names done"
+
 	# ---- errno
 	soft_errno "stat a missing file" ENOENT stat "$M/no-such-file"
 	soft_errno "stat in a missing directory" ENOENT stat "$M/no-such-dir/f"

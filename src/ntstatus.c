@@ -184,6 +184,8 @@ static const struct dos_map dos_table[] = {
 	{ ERRDOS, 16, EACCES },       /* ERRremcd */
 	{ ERRDOS, 17, EXDEV },        /* ERRdiffdevice */
 	{ ERRDOS, 18, ENODATA },      /* ERRnofiles */
+	/* Samba's DOS form of MEDIA_WRITE_PROTECTED: a read-only share */
+	{ ERRDOS, 19, EROFS },        /* ERROR_WRITE_PROTECT */
 	{ ERRDOS, 31, EIO },          /* ERRgeneral */
 	{ ERRDOS, 32, EBUSY },        /* ERRbadshare */
 	{ ERRDOS, 33, EACCES },       /* ERRlock */

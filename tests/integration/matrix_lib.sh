@@ -36,6 +36,10 @@ mx_samba() {
 	S=$SHARE_DIR
 	M=$(new_mountpoint mx)
 	mount_rw "$M" "$opts"
+	# [share2] is read-only: where the server says "access denied"
+	echo ro >"$SHARE2_DIR/ro.txt"
+	MX_RO=$(new_mountpoint mx-ro)
+	SMB_UNC=//127.0.0.1:$SMB_PORT/share2 mount_rw "$MX_RO" "$opts"
 }
 
 # mx_impacket user|guest: Impacket's smbserver with a user (alice) or
@@ -291,6 +295,16 @@ mx_workload() {
 	soft_errno "open a directory for writing" EISDIR open_w "$M/d"
 	soft_errno "rename a directory onto a file" ENOTDIR rename "$M/d" "$M/new.txt"
 	{ [ -d "$S/d" ] && [ -f "$S/new.txt" ]; } || problem "a refused rename changed the server"
+	if [ -n "${MX_RO:-}" ]; then
+		[ "$(cat "$MX_RO/ro.txt" 2>&1)" = ro ] || problem "read on a read-only share: $(cat "$MX_RO/ro.txt" 2>&1)"
+		soft_errno "create on a read-only share" "EACCES|EROFS" create "$MX_RO/new"
+		soft_errno "mkdir on a read-only share" "EACCES|EROFS" mkdir "$MX_RO/d"
+		soft_errno "unlink on a read-only share" "EACCES|EROFS" unlink "$MX_RO/ro.txt"
+		soft_errno "open for writing on a read-only share" "EACCES|EROFS" open_w "$MX_RO/ro.txt"
+		soft_errno "rename on a read-only share" "EACCES|EROFS" rename "$MX_RO/ro.txt" "$MX_RO/x"
+		[ "$(find "$SHARE2_DIR" -mindepth 1 -printf '%P ')" = "ro.txt " ] ||
+			problem "the read-only share changed: $(find "$SHARE2_DIR" -mindepth 1 -printf '%P ')"
+	fi
 	note "errno done"
 
 	# ---- locks: two processes on the mount
@@ -329,11 +343,16 @@ soft_lock() {
 
 # mx_finish: unmount, then fail if any problem was recorded.
 mx_finish() {
-	local log=$SMBFUSE_LOG
+	[ -n "${MX_RO:-}" ] && smbfuse_umount "$MX_RO"
 	smbfuse_umount "$M"
 	# an error code smbfuse could not map is an errno guessed as EIO
-	if grep -Ei 'unknown (NT status|DOS error)' "$log" >"$T_ROOT/unknown.out"; then
+	if cat "$T_ROOT"/smbfuse.*.log | grep -Ei 'unknown (NT status|DOS error)' >"$T_ROOT/unknown.out"; then
 		problem "unmapped server error codes: $(sort -u "$T_ROOT/unknown.out" | head -n 5 | tr '\n' ';')"
+	fi
+	# nothing here gives a server reason to drop the connection (Samba does
+	# on a bad signature); a reconnect loses locks and oplocks
+	if cat "$T_ROOT"/smbfuse.*.log | grep -Ei 'connection .* lost|reconnecting' >"$T_ROOT/lost.out"; then
+		problem "the server dropped a connection: $(head -n 3 "$T_ROOT/lost.out" | tr '\n' ';')"
 	fi
 	if [ -n "${MX_IMP_LOG:-}" ] && grep -a -q Traceback "$MX_IMP_LOG"; then
 		show_file "$MX_IMP_LOG" 40

@@ -131,7 +131,7 @@ static void test_dos(void)
 		{ 3, 19, EROFS },     { 3, 32, EBUSY },      { 3, 33, EACCES },
 		{ 3, 39, ENOSPC },    { 1, 9999, EIO },      { 0xFF, 1, EIO },
 		/* the rest of MS-CIFS 2.2.2.4 that a DOS-error server may send */
-		{ 1, 113, EMFILE },   { 1, 131, EINVAL },    { 1, 173, ENOLCK },
+		{ 1, 19, EROFS },     { 1, 113, EMFILE },   { 1, 131, EINVAL },    { 1, 173, ENOLCK },
 		{ 1, 174, EOPNOTSUPP }, { 1, 230, EPIPE },   { 1, 231, EBUSY },
 		{ 1, 232, EPIPE },    { 1, 233, EPIPE },     { 1, 255, EINVAL },
 		{ 1, 275, E2BIG },    { 1, 994, EACCES },    { 1, 1022, 0 },

@@ -114,6 +114,36 @@ if n != 6:
 EOF
 }
 
+# mx_shuffled_write PATH WANT: 4 MiB of random data written to PATH (new)
+# in 64 KiB blocks in random order by four threads; WANT gets the data.
+mx_shuffled_write() {
+	python3 - "$@" <<'EOF'
+import os, random, sys, threading
+data = os.urandom(4 * 1024 * 1024)
+with open(sys.argv[2], "wb") as f:
+    f.write(data)
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+blocks = list(range(0, len(data), 65536))
+random.shuffle(blocks)
+errors = []
+def writer(part):
+    try:
+        for off in part:
+            if os.pwrite(fd, data[off:off + 65536], off) != 65536:
+                errors.append("short pwrite at %d" % off)
+    except OSError as e:
+        errors.append(str(e))
+threads = [threading.Thread(target=writer, args=(blocks[i::4],)) for i in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+os.close(fd)
+if errors:
+    sys.exit("; ".join(errors[:3]))
+EOF
+}
+
 # mx_lock OP PATH START LEN [READY RELEASE]: fcntl.lockf exclusive on
 # PATH (opened O_RDWR) without blocking.  try: prints OK or the errno name;
 # hold: lock, create READY, wait (at most 60 s) for RELEASE, unlock.
@@ -187,6 +217,11 @@ mx_workload() {
 	mx_sha "dd seek= past the end" "$L/seek.bin" seek.bin
 	[ "$(sha256_of "$M/seek.bin")" = "$(sha256_of "$L/seek.bin")" ] ||
 		problem "seek.bin read back through the mount differs"
+	# 64 KiB blocks of 4 MiB written in random order by four threads: most
+	# start past the end of the file, and race with writes into the gap
+	mx_shuffled_write "$M/shuffled.bin" "$L/shuffled.bin" ||
+		problem "random-order writes by four threads failed"
+	mx_sha "random-order writes by four threads" "$L/shuffled.bin" shuffled.bin
 	note "sparse writes done"
 
 	# ---- create, O_EXCL, truncate

@@ -345,10 +345,16 @@ static int file_size(struct client *c, uint16_t fid, uint64_t *size)
  * cannot answer it is believed. */
 enum { SHRINK_UNKNOWN, SHRINK_OK, SHRINK_IGNORED };
 
+/* What one session learned holds for the others: they talk to the same
+ * server (one mount per process), and the first lesson may cost a byte
+ * that could not be read back (a handle open write-only). */
+static gint server_no_shrink;
+
 int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 {
 	struct session *s = c->session;
-	int shrink = g_atomic_int_get(&s->no_shrink);
+	int shrink = g_atomic_int_get(&server_no_shrink) ? SHRINK_IGNORED
+							 : g_atomic_int_get(&s->no_shrink);
 	uint64_t before = 0, now;
 	uint8_t keep;
 	bool kept = false;
@@ -365,8 +371,10 @@ int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 		log_warn("server ignored a truncate to %llu bytes (the file has %llu); "
 			 "it cannot shrink files",
 			 (unsigned long long)size, (unsigned long long)now);
-		if (size < before)
+		if (size < before) {
 			g_atomic_int_set(&s->no_shrink, SHRINK_IGNORED);
+			g_atomic_int_set(&server_no_shrink, 1);
+		}
 		if (kept && now >= size && write_data(s, fid, &keep, 1, size - 1) != 1)
 			log_warn("could not restore the byte the server overwrote at %llu",
 				 (unsigned long long)(size - 1));

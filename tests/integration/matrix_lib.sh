@@ -144,6 +144,19 @@ if errors:
 EOF
 }
 
+# mx_wronly_ftruncate PATH SIZE: ftruncate through a descriptor open
+# write-only (as truncate(1) does); false if it failed.
+mx_wronly_ftruncate() {
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    os.ftruncate(fd, int(sys.argv[2]))
+except OSError as e:
+    sys.exit(e.strerror)
+finally:
+    os.close(fd)' "$@" 2>/dev/null
+}
+
 # mx_lock OP PATH START LEN [READY RELEASE]: fcntl.lockf exclusive on
 # PATH (opened O_RDWR) without blocking.  try: prints OK or the errno name;
 # hold: lock, create READY, wait (at most 60 s) for RELEASE, unlock.
@@ -238,12 +251,19 @@ mx_workload() {
 		soft_errno "truncate by path (shrink)" OK truncate "$M/trunc.bin" 7
 		truncate -s 7 "$L/trunc.bin"
 		mx_sha "truncate (shrink)" "$L/trunc.bin" trunc.bin
+		mx_wronly_ftruncate "$M/trunc.bin" 3 || problem "ftruncate through a write-only descriptor (shrink) failed"
+		truncate -s 3 "$L/trunc.bin"
+		mx_sha "ftruncate through a write-only descriptor (shrink)" "$L/trunc.bin" trunc.bin
 		soft_errno "truncate to 0" OK truncate "$M/trunc.bin" 0
 		[ "$(stat -c %s "$S/trunc.bin")" = 0 ] || problem "truncate to 0: server size $(stat -c %s "$S/trunc.bin")"
 	else
 		cp "$S/trunc.bin" "$L/trunc-before.bin"
 		soft_errno "shrinking truncate (server cannot)" ENOTSUP truncate "$M/trunc.bin" 7
 		mx_sha "data after a refused shrinking truncate" "$L/trunc-before.bin" trunc.bin
+		# through a write-only descriptor (the byte cannot be read back),
+		# maybe on the mount's other connection: refused untouched too
+		mx_wronly_ftruncate "$M/trunc.bin" 2 && problem "ftruncate through a write-only descriptor (shrink) succeeded"
+		mx_sha "data after a refused ftruncate through a write-only descriptor" "$L/trunc-before.bin" trunc.bin
 		[ "$(stat -c %s "$M/trunc.bin")" = "$(stat -c %s "$S/trunc.bin")" ] ||
 			problem "size through the mount after the refused shrink differs from the server's"
 	fi

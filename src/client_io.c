@@ -17,6 +17,13 @@
 #include "log.h"
 #include "ntstatus.h"
 
+/* Below, with the writes past the end of file. */
+static void eof_put(struct session *s, uint16_t fid, uint64_t eof, bool exact);
+static void eof_forget(struct session *s, uint16_t fid);
+static int set_eof(struct client *c, uint16_t fid, uint64_t size);
+static ssize_t write_data(struct session *s, uint16_t fid, const void *buf, size_t size,
+			  uint64_t off);
+
 /* ---- open ---- */
 
 static uint32_t nt_disposition(int flags)
@@ -239,6 +246,10 @@ static int open_path(struct client *c, const char *path, int flags, mode_t mode,
 		ret = open_andx(c, smb_path, flags, fid, id);
 	}
 out:
+	/* The size at open is a lower bound of the end of file: enough to
+	 * tell that writes going on from there cannot start past it. */
+	if (ret == 0)
+		eof_put(c->session, *fid, id->size, true);
 	g_free(smb_path);
 	return ret;
 }
@@ -287,6 +298,7 @@ int client_close(struct client *c, uint16_t fid)
 	uint8_t buf[SMALL_MSG];
 	struct wr w;
 
+	eof_forget(c->session, fid);
 	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_CLOSE);
 	int ret = smb_close_encode(&w, fid, 0);
 	return ret < 0 ? ret : client_simple_call(c, &w);
@@ -323,27 +335,55 @@ static int file_size(struct client *c, uint16_t fid, uint64_t *size)
 	return ret;
 }
 
+/* Shrinking: Impacket's smbserver (0.10) answers success to END_OF_FILE_INFO
+ * but only ever grows a file: asked to shrink, it writes a zero byte at
+ * size - 1 and keeps the rest.  A truncate the server did not do must not
+ * look done, and must not leave the data changed: until a session has seen
+ * a shrink work, the byte at size - 1 is read first and put back if the
+ * server ignored the shrink; after that, a shrink is refused before
+ * anything is sent.  One query after each truncate tells; a server that
+ * cannot answer it is believed. */
+enum { SHRINK_UNKNOWN, SHRINK_OK, SHRINK_IGNORED };
+
+/* What one session learned holds for the others: they talk to the same
+ * server (one mount per process), and the first lesson may cost a byte
+ * that could not be read back (a handle open write-only). */
+static gint server_no_shrink;
+
 int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 {
-	uint8_t data[16];
-	long len = smb_set_end_of_file_data(data, sizeof(data), size);
-	if (len < 0)
-		return (int)len;
-	int ret = client_set_file_info(c, fid, SMB_SET_FILE_END_OF_FILE_INFO, data, (size_t)len);
+	struct session *s = c->session;
+	int shrink = g_atomic_int_get(&server_no_shrink) ? SHRINK_IGNORED
+							 : g_atomic_int_get(&s->no_shrink);
+	uint64_t before = 0, now;
+	uint8_t keep;
+	bool kept = false;
+
+	if (shrink != SHRINK_OK && file_size(c, fid, &before) == 0 && size < before) {
+		if (shrink == SHRINK_IGNORED)
+			return -EOPNOTSUPP;
+		kept = size > 0 && client_read(c, fid, &keep, 1, size - 1, UINT64_MAX) == 1;
+	}
+	int ret = set_eof(c, fid, size);
 	if (ret < 0)
 		return ret;
-	/* A truncate the server did not do must not look done.  Impacket's
-	 * smbserver (0.10) answers success to END_OF_FILE_INFO but only ever
-	 * grows a file (it writes a zero byte at size - 1, also when asked to
-	 * shrink).  One query tells; a server that cannot answer it is
-	 * believed. */
-	uint64_t now;
 	if (file_size(c, fid, &now) == 0 && now != size) {
 		log_warn("server ignored a truncate to %llu bytes (the file has %llu); "
 			 "it cannot shrink files",
 			 (unsigned long long)size, (unsigned long long)now);
+		if (size < before) {
+			g_atomic_int_set(&s->no_shrink, SHRINK_IGNORED);
+			g_atomic_int_set(&server_no_shrink, 1);
+		}
+		if (kept && now >= size && write_data(s, fid, &keep, 1, size - 1) != 1)
+			log_warn("could not restore the byte the server overwrote at %llu",
+				 (unsigned long long)(size - 1));
+		eof_put(s, fid, now, true);
 		return -EOPNOTSUPP;
 	}
+	if (size < before)
+		g_atomic_int_set(&s->no_shrink, SHRINK_OK);
+	eof_put(s, fid, size, true);
 	return 0;
 }
 
@@ -517,9 +557,9 @@ static int write_round(struct session *s, uint16_t fid, const uint8_t *buf, size
 	return err;
 }
 
-ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size, uint64_t off)
+static ssize_t write_data(struct session *s, uint16_t fid, const void *buf, size_t size,
+			  uint64_t off)
 {
-	struct session *s = c->session;
 	size_t total = 0;
 
 	while (total < size) {
@@ -543,6 +583,141 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 			session_io_learn(&s->write_limit, r.short_at, s->safe_write, "write");
 	}
 	return (ssize_t)total;
+}
+
+/* ---- writes past the end of file ----
+ *
+ * A WRITE_ANDX may start past the end of the file; the gap reads as zeros
+ * (MS-FSA 2.1.5.3, as lseek + write on POSIX).  Impacket's smbserver (0.10)
+ * drops such a write and still answers success with the full count: a
+ * sparse write (dd seek=, pwrite past the end) would be lost without a
+ * word.  So until a session has seen one such write land, a write that
+ * starts past the end of file as last known for its FID is checked: the
+ * real end of file is asked before (the file may have grown meanwhile) and
+ * after it.  A server that honoured it is trusted for the session; one that
+ * dropped it gets, for each such write from then on, the file grown to the
+ * write's offset first (END_OF_FILE, which Impacket honours), so that the
+ * write starts at the end; what still does not land is EIO, never success.
+ *
+ * Writes that may extend a file past a gap take gap_lock exclusively, all
+ * others share it: a concurrent write into the gap cannot land between the
+ * check and the growing. */
+enum { GAP_WRITES_UNKNOWN, GAP_WRITES_OK, GAP_WRITES_DROPPED };
+
+static GRWLock gap_lock;
+G_LOCK_DEFINE_STATIC(eof_known);
+
+/* The end of file last known for fid, or false. */
+static bool eof_get(struct session *s, uint16_t fid, uint64_t *eof)
+{
+	G_LOCK(eof_known);
+	uint64_t *v = s->eof_known ? g_hash_table_lookup(s->eof_known, GUINT_TO_POINTER(fid))
+				   : NULL;
+	if (v)
+		*eof = *v;
+	G_UNLOCK(eof_known);
+	return v != NULL;
+}
+
+/* Records eof for fid: as it is (exact), or only if larger (a lower bound:
+ * the end of a write that landed). */
+static void eof_put(struct session *s, uint16_t fid, uint64_t eof, bool exact)
+{
+	if (g_atomic_int_get(&s->gap_writes) == GAP_WRITES_OK)
+		return;
+	G_LOCK(eof_known);
+	if (!s->eof_known)
+		s->eof_known = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	uint64_t *v = g_hash_table_lookup(s->eof_known, GUINT_TO_POINTER(fid));
+	if (!v) {
+		v = g_new(uint64_t, 1);
+		*v = eof;
+		g_hash_table_insert(s->eof_known, GUINT_TO_POINTER(fid), v);
+	} else if (exact || eof > *v) {
+		*v = eof;
+	}
+	G_UNLOCK(eof_known);
+}
+
+static void eof_forget(struct session *s, uint16_t fid)
+{
+	G_LOCK(eof_known);
+	if (s->eof_known)
+		g_hash_table_remove(s->eof_known, GUINT_TO_POINTER(fid));
+	G_UNLOCK(eof_known);
+}
+
+static int set_eof(struct client *c, uint16_t fid, uint64_t size)
+{
+	uint8_t data[16];
+	long len = smb_set_end_of_file_data(data, sizeof(data), size);
+	if (len < 0)
+		return (int)len;
+	return client_set_file_info(c, fid, SMB_SET_FILE_END_OF_FILE_INFO, data, (size_t)len);
+}
+
+/* A write that may start past the end of file, under gap_lock (exclusive). */
+static ssize_t gap_write(struct client *c, uint16_t fid, const void *buf, size_t size,
+			 uint64_t off)
+{
+	struct session *s = c->session;
+	uint64_t eof, now;
+	ssize_t n;
+
+	/* A server that cannot say its end of file is believed. */
+	if (file_size(c, fid, &eof) < 0)
+		return write_data(s, fid, buf, size, off);
+	eof_put(s, fid, eof, true);
+	if (off <= eof)
+		return write_data(s, fid, buf, size, off);
+	for (;;) {
+		int gap = g_atomic_int_get(&s->gap_writes);
+		if (gap == GAP_WRITES_DROPPED) {
+			int ret = set_eof(c, fid, off);
+			if (ret < 0)
+				return ret;
+		}
+		n = write_data(s, fid, buf, size, off);
+		if (n <= 0 || file_size(c, fid, &now) < 0)
+			return n;
+		if (now >= off + (uint64_t)n) {
+			if (gap == GAP_WRITES_UNKNOWN)
+				g_atomic_int_set(&s->gap_writes, GAP_WRITES_OK);
+			return n;
+		}
+		if (gap == GAP_WRITES_DROPPED) {
+			log_warn("server dropped a write at offset %llu past the end of file "
+				 "(%llu bytes) although the file was grown to it",
+				 (unsigned long long)off, (unsigned long long)now);
+			return -EIO;
+		}
+		log_warn("server dropped a write past the end of file and answered success; "
+			 "growing files before such writes from now on");
+		g_atomic_int_set(&s->gap_writes, GAP_WRITES_DROPPED);
+	}
+}
+
+ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t size, uint64_t off)
+{
+	struct session *s = c->session;
+	uint64_t eof = 0;
+	ssize_t n;
+
+	if (g_atomic_int_get(&s->gap_writes) == GAP_WRITES_OK)
+		return write_data(s, fid, buf, size, off);
+	g_rw_lock_reader_lock(&gap_lock);
+	if (off == 0 || size == 0 || (eof_get(s, fid, &eof) && off <= eof)) {
+		n = write_data(s, fid, buf, size, off);
+		g_rw_lock_reader_unlock(&gap_lock);
+	} else {
+		g_rw_lock_reader_unlock(&gap_lock);
+		g_rw_lock_writer_lock(&gap_lock);
+		n = gap_write(c, fid, buf, size, off);
+		g_rw_lock_writer_unlock(&gap_lock);
+	}
+	if (n > 0)
+		eof_put(s, fid, off + (uint64_t)n, false);
+	return n;
 }
 
 /* ---- byte-range locks ----

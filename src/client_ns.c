@@ -412,7 +412,12 @@ int client_chown(struct client *c, const char *path, uid_t uid, gid_t gid)
 int client_truncate(struct client *c, const char *path, uint64_t size)
 {
 	uint16_t fid;
-	int ret = client_open(c, path, O_WRONLY, &fid, NULL);
+	/* Read access too if we may (not if the mode or another client's
+	 * share mode denies it): a server that ignores a shrink may have
+	 * changed a byte client_ftruncate then puts back. */
+	int ret = client_open(c, path, O_RDWR, &fid, NULL);
+	if (ret == -EACCES || ret == -EBUSY)
+		ret = client_open(c, path, O_WRONLY, &fid, NULL);
 	if (ret < 0)
 		return ret;
 	ret = client_ftruncate(c, fid, size);

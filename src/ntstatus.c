@@ -184,6 +184,8 @@ static const struct dos_map dos_table[] = {
 	{ ERRDOS, 16, EACCES },       /* ERRremcd */
 	{ ERRDOS, 17, EXDEV },        /* ERRdiffdevice */
 	{ ERRDOS, 18, ENODATA },      /* ERRnofiles */
+	/* Samba's DOS form of MEDIA_WRITE_PROTECTED: a read-only share */
+	{ ERRDOS, 19, EROFS },        /* ERROR_WRITE_PROTECT */
 	{ ERRDOS, 31, EIO },          /* ERRgeneral */
 	{ ERRDOS, 32, EBUSY },        /* ERRbadshare */
 	{ ERRDOS, 33, EACCES },       /* ERRlock */
@@ -195,30 +197,55 @@ static const struct dos_map dos_table[] = {
 	{ ERRDOS, 80, EEXIST },       /* ERRfilexists */
 	{ ERRDOS, 87, EINVAL },       /* ERRinvalidparam */
 	{ ERRDOS, 112, ENOSPC },      /* ERROR_DISK_FULL */
+	{ ERRDOS, 113, EMFILE },      /* ERROR_NO_MORE_SEARCH_HANDLES */
 	{ ERRDOS, 123, ENOENT },      /* ERRinvalidname, as OBJECT_NAME_INVALID */
 	{ ERRDOS, 124, EOPNOTSUPP },  /* ERRunknownlevel */
+	{ ERRDOS, 131, EINVAL },      /* ERRinvalidseek */
 	{ ERRDOS, 145, ENOTEMPTY },   /* ERRdirnotempty */
 	{ ERRDOS, 158, ENOLCK },      /* ERRnotlocked */
+	{ ERRDOS, 173, ENOLCK },      /* ERROR_CANCEL_VIOLATION: no such lock to cancel */
+	{ ERRDOS, 174, EOPNOTSUPP },  /* ERROR_ATOMIC_LOCKS_NOT_SUPPORTED */
 	{ ERRDOS, 183, EEXIST },      /* ERRalreadyexists */
 	{ ERRDOS, 206, ENAMETOOLONG }, /* ERROR_FILENAME_EXCED_RANGE */
+	{ ERRDOS, 230, EPIPE },       /* ERRbadpipe */
+	{ ERRDOS, 231, EBUSY },       /* ERRpipebusy */
+	{ ERRDOS, 232, EPIPE },       /* ERRpipeclosing */
+	{ ERRDOS, 233, EPIPE },       /* ERRnotconnected */
 	{ ERRDOS, 234, 0 },           /* ERRmoredata: as BUFFER_OVERFLOW */
+	{ ERRDOS, 255, EINVAL },      /* ERRbadealist */
 	{ ERRDOS, 267, ENOTDIR },     /* ERRbaddirectory */
+	{ ERRDOS, 275, E2BIG },       /* ERROR_EAS_DIDNT_FIT */
 	{ ERRDOS, 282, EOPNOTSUPP },  /* ERReasnotsupported */
+	{ ERRDOS, 994, EACCES },      /* ERROR_EA_ACCESS_DENIED */
+	/* As STATUS_NOTIFY_ENUM_DIR: a change notification without the
+	 * changes (too many), which notify.c takes as "everything". */
+	{ ERRDOS, 1022, 0 },          /* ERR_NOTIFY_ENUM_DIR */
 	{ ERRSRV, 1, EIO },           /* ERRerror */
 	{ ERRSRV, 2, EACCES },        /* ERRbadpw */
 	{ ERRSRV, 4, EACCES },        /* ERRaccess */
 	{ ERRSRV, 5, ECONNRESET },    /* ERRinvtid: the tree is gone */
 	{ ERRSRV, 6, ENOENT },        /* ERRinvnetname */
 	{ ERRSRV, 7, ENODEV },        /* ERRinvdevice */
+	{ ERRSRV, 49, ENOSPC },       /* ERRqfull: print queue */
+	{ ERRSRV, 50, EFBIG },        /* ERRqtoobig */
 	{ ERRSRV, 64, EOPNOTSUPP },   /* ERRsmbcmd */
 	{ ERRSRV, 65, EIO },          /* ERRsrverror */
 	{ ERRSRV, 67, EINVAL },       /* ERRfilespecs */
 	{ ERRSRV, 69, EACCES },       /* ERRbadpermits */
 	{ ERRSRV, 71, EINVAL },       /* ERRsetattrmode */
+	{ ERRSRV, 81, EAGAIN },       /* ERRpaused: the server is paused */
+	{ ERRSRV, 83, ENOSPC },       /* ERRnoroom */
+	{ ERRSRV, 87, EUSERS },       /* ERRrmuns: too many remote users */
 	{ ERRSRV, 88, ETIMEDOUT },    /* ERRtimeout */
 	{ ERRSRV, 89, ENOMEM },       /* ERRnoresource */
 	{ ERRSRV, 90, EUSERS },       /* ERRtoomanyuids */
 	{ ERRSRV, 91, ECONNRESET },   /* ERRbaduid: the session is gone */
+	{ ERRSRV, 250, EOPNOTSUPP },  /* ERRusempx: raw mode not supported */
+	{ ERRSRV, 251, EOPNOTSUPP },  /* ERRusestd */
+	{ ERRSRV, 2239, EKEYEXPIRED }, /* ERRaccountExpired */
+	{ ERRSRV, 2240, EACCES },     /* ERRbadClient: workstation not allowed */
+	{ ERRSRV, 2241, EACCES },     /* ERRbadLogonTime */
+	{ ERRSRV, 2242, EKEYEXPIRED }, /* ERRpasswordExpired */
 	{ ERRSRV, 0xFFFF, EOPNOTSUPP }, /* ERRnosupport */
 	{ ERRHRD, 19, EROFS },        /* ERRnowrite */
 	{ ERRHRD, 20, ENODEV },       /* ERRbadunit */

@@ -755,6 +755,8 @@ void session_unref(struct session *s)
 	if (!s || !g_atomic_int_dec_and_test(&s->refs))
 		return;
 	conn_unref(s->conn);
+	if (s->eof_known)
+		g_hash_table_destroy(s->eof_known);
 	g_free(s->unc);
 	g_free(s->user);
 	g_free(s);

@@ -52,6 +52,11 @@ struct session {
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
 	gint no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once (atomic) */
 	gint no_posix_unlink; /* ... SMB_POSIX_PATH_UNLINK (atomic) */
+	gint gap_writes;      /* GAP_WRITES_* (client_io.c): does a write past the
+			       * end of file land? (atomic) */
+	gint no_shrink;       /* the server ignored a shrinking truncate (atomic) */
+	GHashTable *eof_known; /* FID -> end of file last known, while gap_writes
+				* is not known good (client_io.c, its lock) */
 	uint32_t max_read;  /* per READ_ANDX, as the capabilities allow */
 	uint32_t max_write; /* per WRITE_ANDX, as the capabilities allow */
 	uint32_t safe_read;  /* what any server honours: its buffer less the header */

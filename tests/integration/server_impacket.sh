@@ -13,9 +13,10 @@
 # Impacket's own bugs, which smbfuse works around or reports (see the
 # commits): share names matched case-sensitively upper-case, the share name
 # as tree connect service, bare-header error replies, FIND_NEXT2 framing,
-# SET_PATH_INFORMATION refusing every path, END_OF_FILE only growing.
-# Not worked around (documented in README): a write starting past the end of
-# file is dropped by the server with a success reply; locks are no-ops.
+# SET_PATH_INFORMATION refusing every path, END_OF_FILE only growing, a
+# write starting past the end of file dropped with a success reply (sparse
+# writes: matrix_impacket_*.sh).  Not worked around (documented in README):
+# locks are no-ops.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

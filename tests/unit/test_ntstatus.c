@@ -130,6 +130,15 @@ static void test_dos(void)
 		{ 2, 6, ENOENT },     { 2, 91, ECONNRESET }, { 2, 0xFFFF, EOPNOTSUPP },
 		{ 3, 19, EROFS },     { 3, 32, EBUSY },      { 3, 33, EACCES },
 		{ 3, 39, ENOSPC },    { 1, 9999, EIO },      { 0xFF, 1, EIO },
+		/* the rest of MS-CIFS 2.2.2.4 that a DOS-error server may send */
+		{ 1, 19, EROFS },     { 1, 113, EMFILE },   { 1, 131, EINVAL },    { 1, 173, ENOLCK },
+		{ 1, 174, EOPNOTSUPP }, { 1, 230, EPIPE },   { 1, 231, EBUSY },
+		{ 1, 232, EPIPE },    { 1, 233, EPIPE },     { 1, 255, EINVAL },
+		{ 1, 275, E2BIG },    { 1, 994, EACCES },    { 1, 1022, 0 },
+		{ 2, 49, ENOSPC },    { 2, 50, EFBIG },      { 2, 81, EAGAIN },
+		{ 2, 83, ENOSPC },    { 2, 87, EUSERS },     { 2, 250, EOPNOTSUPP },
+		{ 2, 251, EOPNOTSUPP }, { 2, 2239, EKEYEXPIRED }, { 2, 2240, EACCES },
+		{ 2, 2241, EACCES },  { 2, 2242, EKEYEXPIRED },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# matrix_nounicode.sh - the server matrix (see matrix_lib.sh): the read-write
+# workload against Samba without Unicode
+# (`unicode = no`): names in the OEM code page, as DOS-era servers.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=rw_lib.sh
+. "$(dirname "$0")/rw_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=matrix_lib.sh
+. "$(dirname "$0")/matrix_lib.sh"
+
+mx_samba '' 'unicode = no'
+mx_workload
+mx_finish
+exit 0

@@ -14,6 +14,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=rw_lib.sh
 . "$(dirname "$0")/rw_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=fio_lib.sh
+. "$(dirname "$0")/fio_lib.sh"
 
 require_prereqs
 command -v fio >/dev/null 2>&1 || skip "fio not installed (tests/run.sh installs it)"
@@ -28,83 +30,23 @@ for v in strict none small; do
 	mkdir "${MNT[$v]}/$v" || fail "mkdir $v through the mount"
 done
 
-# job_file WRITER [READER]: the jobs for the files of mount WRITER, read
-# back through mount READER (default WRITER).  The files go to ${FIODIR}, so
-# --verify_only can read them back from anywhere; every block size divides
-# size= (fio lays out again, with zeros, a file shorter than size=).  mmap
-# needs the page cache, which -o cache=none (FOPEN_DIRECT_IO) does not give:
-# shared mappings fail with ENODEV there, as on every FUSE direct-I/O file,
-# so that mount neither writes nor reads through mmap.
-job_file() {
-	cat <<'EOF'
-[global]
-directory=${FIODIR}
-size=16m
-verify=crc32c
-verify_fatal=1
-do_verify=1
-ioengine=psync
-[seq]
-rw=write
-bs=64k
-[rand]
-rw=randwrite
-bsrange=512-200k
-[overwrite]
-rw=randwrite
-size=4m
-bs=4k
-verify_backlog=32
-[par]
-numjobs=3
-rw=randwrite
-bsrange=1k-256k
-[direct]
-ioengine=libaio
-direct=1
-iodepth=8
-rw=randwrite
-bs=8k
-size=8m
-[vec]
-ioengine=pvsync2
-rw=write
-bs=1m
-verify=md5
-fsync=2
-EOF
-	[ "$1" = none ] && return 0
-	printf '[mmap]\nrw=randwrite\nbsrange=1k-64k\nioengine=%s\n' \
-		"$([ "${2:-$1}" = none ] && echo psync || echo mmap)"
-}
-
-# run_fio WHAT DIR JOBFILE [ARGS...]: fio with FIODIR=DIR; fails on a
-# non-zero status or a job with an error (terse field 5).
+# run_fio WHAT DIR JOBFILE [ARGS...]: fio_verify, failing the test.
 run_fio() {
-	local what=$1 dir=$2 jobs=$3 out
-	shift 3
-	out=$T_ROOT/fio.$((++_FIO_SEQ)).out
-	FIODIR=$dir timeout 240 fio --output-format=terse --terse-version=3 "$@" "$jobs" >"$out" 2>&1 ||
-		{ show_file "$out" 40; fail "$what: fio exited with status $?"; }
-	if awk -F';' '$1 == 3 && $5 != 0 { bad = 1 } END { exit !bad }' "$out" ||
-		grep -q 'verify failed' "$out"; then
-		show_file "$out" 40
-		fail "$what: a fio job reported an error"
-	fi
-	# every job ran: one terse line each
-	[ "$(grep -c '^3;' "$out")" -ge 7 ] || { show_file "$out" 40; fail "$what: fewer fio jobs than expected"; }
+	local what=$1
+	shift
+	fio_verify "$T_ROOT/fio.$((++_FIO_SEQ)).out" "$@" || fail "$what: fio found an error"
 }
 _FIO_SEQ=0
 
 for v in strict none small; do
-	job_file "$v" >"$T_ROOT/$v.fio"
+	fio_jobs 16m "$v" >"$T_ROOT/$v.fio"
 	run_fio "write+verify through -o ${OPTS[$v]:-defaults}" "${MNT[$v]}/$v" "$T_ROOT/$v.fio"
 done
 for v in strict none small; do
 	run_fio "verify_only of the $v files in the backing directory" "$S/$v" "$T_ROOT/$v.fio" --verify_only
 done
 # Another mount reads what one wrote: strict's files through none and so on.
-job_file strict none >"$T_ROOT/strict-none.fio"
+fio_jobs 16m strict none >"$T_ROOT/strict-none.fio"
 run_fio "verify_only of the strict files through cache=none" "${MNT[none]}/strict" "$T_ROOT/strict-none.fio" --verify_only
 run_fio "verify_only of the none files through small I/O" "${MNT[small]}/none" "$T_ROOT/none.fio" --verify_only
 run_fio "verify_only of the small files through the default mount" "${MNT[strict]}/small" "$T_ROOT/small.fio" --verify_only

@@ -27,9 +27,9 @@
 #
 # What it does: starts a Samba of its own on a free loopback port with the
 # integration tests' fixture (tests/integration/lib.sh; UNIX extensions on,
-# share masks 0777), mounts it three times -- default cache, -o cache=none,
-# rsize=/wsize=4096 -- all with allow_other,default_permissions (pjdfstest
-# acts as other users), and runs:
+# share masks 0777), mounts it four times -- default cache, -o cache=none,
+# rsize=/wsize=4096, -o nounix (as against a Windows server) -- all with
+# allow_other,default_permissions (pjdfstest acts as other users), and runs:
 #   pjdfstest  every tests/**/*.t, as root, in a directory of the default
 #              mount; TAP results per subtest;
 #   fsx        random reads, writes, truncates, copy_file_range, mmap and
@@ -112,9 +112,9 @@ is_known() { # FILE SUBTEST
 
 smb_start 'share:create mask = 0777' 'share:directory mask = 0777'
 S=$SHARE_DIR
-declare -A OPTS=([strict]="" [none]="cache=none" [small]="rsize=4096,wsize=4096")
+declare -A OPTS=([strict]="" [none]="cache=none" [small]="rsize=4096,wsize=4096" [nounix]="nounix")
 declare -A MNT=()
-for v in strict none small; do
+for v in strict none small nounix; do
 	MNT[$v]=$(new_mountpoint "$v")
 	mount_rw "${MNT[$v]}" "allow_other,default_permissions${OPTS[$v]:+,${OPTS[$v]}}"
 done
@@ -198,6 +198,7 @@ run_fsx() {
 		fsx_run none none -N "$OPS" -R -W
 		fsx_run none-reopen-4M none -N "$q" -R -W -c 10 -l 4194304 -o 1048576
 		fsx_run small small -N "$q"
+		fsx_run nounix nounix -N "$q"
 	} | tee "$OUT/fsx/summary"
 	# (the braces ran in a subshell: count from what they printed)
 	FSX_OK=$(grep -c ': ok,' "$OUT/fsx/summary") FSX_FAIL=$(grep -c ': FAILED' "$OUT/fsx/summary")
@@ -224,15 +225,15 @@ run_fio() {
 	command -v fio >/dev/null 2>&1 || { sum "fio: SKIPPED (apt-get install fio)"; return 0; }
 	mkdir -p "$OUT/fio"
 	{
-		for v in strict none small; do
+		for v in strict none small nounix; do
 			mkdir -p "${MNT[$v]}/fio-$v"
 			fio_jobs "$FIO_SIZE" "$v" >"$OUT/fio/$v.fio"
 			fio_run "write+verify-$v" "${MNT[$v]}/fio-$v" "$OUT/fio/$v.fio"
 		done
-		for v in strict none small; do
+		for v in strict none small nounix; do
 			fio_run "server-disk-$v" "$S/fio-$v" "$OUT/fio/$v.fio" --verify_only
 		done
-		for v in strict:none none:small small:strict; do
+		for v in strict:none none:small small:strict nounix:strict; do
 			r=${v#*:} v=${v%:*}
 			fio_jobs "$FIO_SIZE" "$v" "$r" >"$OUT/fio/$v-via-$r.fio"
 			fio_run "$v-via-$r" "${MNT[$r]}/fio-$v" "$OUT/fio/$v-via-$r.fio" --verify_only
@@ -247,7 +248,7 @@ want fio && run_fio
 want fsx && run_fsx
 want pjdfstest && run_pjdfstest
 
-for v in strict none small; do smbfuse_umount "${MNT[$v]}"; done
+for v in strict none small nounix; do smbfuse_umount "${MNT[$v]}"; done
 echo
 echo "== smbfuse conformance, $(date -u '+%Y-%m-%d %H:%M UTC'), logs in $OUT"
 printf '%s\n' "${SUMMARY[@]}" | tee "$OUT/summary"

@@ -403,6 +403,8 @@ int client_ftruncate(struct client *c, uint16_t fid, uint64_t size)
 struct io_round {
 	size_t done;       /* contiguous bytes from the round's offset */
 	uint32_t short_at; /* the answer that ended `done` was short: its length */
+	size_t short_off;  /* ... where that answer started, from the round's offset */
+	uint32_t short_want; /* ... and what it was asked for */
 	bool zero;         /* ... or empty (reads: end of file) */
 	bool more;         /* an answer after that one carried data */
 };
@@ -413,6 +415,10 @@ static void round_add(struct io_round *r, bool *stopped, uint32_t got, uint32_t 
 	if (*stopped) {
 		r->more |= got > 0;
 		return;
+	}
+	if (got < want) {
+		r->short_off = r->done;
+		r->short_want = want;
 	}
 	r->done += got;
 	if (got < want) {
@@ -469,11 +475,29 @@ static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size
 	return err;
 }
 
+/* A short answer followed by data is a server that caps reads, or a file
+ * that grew between the two answers (another client appending: a reader
+ * following a log).  Only a cap is worth smaller requests for the rest of
+ * the session, so the same read is asked again: a cap answers the same
+ * length, a file that grew answers more. */
+static void read_short_seen(struct session *s, uint16_t fid, uint64_t at, uint32_t want,
+			    uint32_t got)
+{
+	uint8_t *scratch = g_malloc(want);
+	struct io_round r = { 0 };
+	int err = read_round(s, fid, scratch, want, at, want, &r);
+	g_free(scratch);
+	if (err == 0 && r.done <= got)
+		session_io_learn(&s->read_limit, got, s->safe_read, "read");
+}
+
 ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint64_t off,
 		    uint64_t eof)
 {
 	struct session *s = c->session;
 	uint32_t pending_short = 0; /* a short answer not yet known to be EOF */
+	uint64_t pending_at = 0;    /* ... its offset */
+	uint32_t pending_want = 0;  /* ... and the length asked */
 	size_t total = 0;
 
 	while (total < size) {
@@ -493,17 +517,22 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 		if (err)
 			return err;
 		if (pending_short && r.done)
-			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
+			read_short_seen(s, fid, pending_at, pending_want, pending_short);
+		uint64_t round_off = off + total;
 		total += r.done;
 		if (r.zero)
 			break; /* an empty answer: end of file */
 		pending_short = r.short_at;
+		pending_at = round_off + r.short_off;
+		pending_want = r.short_want;
 		/* Short at the size we know for sure: the end, without asking
 		 * once more for nothing. */
 		if (pending_short && off + total >= eof)
 			break;
-		if (pending_short && r.more)
-			session_io_learn(&s->read_limit, pending_short, s->safe_read, "read");
+		if (pending_short && r.more) {
+			read_short_seen(s, fid, pending_at, pending_want, pending_short);
+			pending_short = 0;
+		}
 	}
 	return (ssize_t)total;
 }

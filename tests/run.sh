@@ -27,7 +27,7 @@ export LC_ALL=C
 
 PKGS=(build-essential autoconf automake pkg-config libfuse3-dev fuse3
 	libglib2.0-dev libssl-dev samba smbclient python3 procps util-linux coreutils
-	mount rsync git sqlite3 tar attr man-db python3-impacket)
+	mount rsync git sqlite3 tar attr man-db python3-impacket fio)
 
 summary() { # passed failed skipped
 	local line="$1 passed, $2 failed"

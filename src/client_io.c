@@ -71,20 +71,16 @@ static uint32_t nt_access(int flags)
 
 /* NT_CREATE_ANDX: the only open that can share delete access, which Unix
  * semantics need (another process may unlink or rename an open file).
- * id (may be NULL) gets what the reply says about the file; only opens
- * that want it ask for an oplock. */
-int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
-		     uint32_t disposition, uint32_t options, uint16_t *fid,
+ * id (may be NULL) gets what the reply says about the file. */
+static int nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, bool oplock, uint16_t *fid,
 		     struct client_open_info *id)
 {
 	uint8_t buf[PATH_MSG];
 	struct wr w;
 	struct smb_reply reply = { 0 };
 	struct smb_nt_create_req req = {
-		/* Only plain file opens ask for an oplock: the rename and
-		 * delete helpers open for a moment and must not be broken. */
-		.flags = c->want_oplock && id ? NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH
-					      : 0,
+		.flags = oplock ? NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH : 0,
 		.desired_access = access,
 		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
 		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
@@ -118,6 +114,15 @@ int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
+}
+
+/* The helpers' opens (rename, set-info, watches) last a moment and ask for
+ * no oplock: only file opens do. */
+int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, uint16_t *fid,
+		     struct client_open_info *id)
+{
+	return nt_create(c, smb_path, access, disposition, options, false, fid, id);
 }
 
 /* OPEN_ANDX replies carry nothing that identifies the file. */
@@ -237,14 +242,11 @@ static int open_path(struct client *c, const char *path, int flags, mode_t mode,
 	}
 	bool nt = c->open_cmd == OPEN_CMD_NTCREATE ||
 		  (c->open_cmd == OPEN_CMD_AUTO && (c->session->server_caps & CAP_NT_SMBS));
-	if (nt) {
-		struct client plain = *c;
-		plain.want_oplock = c->want_oplock && want_oplock;
-		ret = client_nt_create(&plain, smb_path, nt_access(flags), nt_disposition(flags),
-				       FILE_NON_DIRECTORY_FILE, fid, id);
-	} else {
+	if (nt)
+		ret = nt_create(c, smb_path, nt_access(flags), nt_disposition(flags),
+				FILE_NON_DIRECTORY_FILE, c->want_oplock && want_oplock, fid, id);
+	else
 		ret = open_andx(c, smb_path, flags, fid, id);
-	}
 out:
 	/* The size at open is a lower bound of the end of file: enough to
 	 * tell that writes going on from there cannot start past it. */

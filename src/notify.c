@@ -181,7 +181,6 @@ static int watch(struct watcher *w, struct session *s, bool tree)
 	int ret;
 
 	cl.session = s;
-	cl.want_oplock = false;
 	ret = open_dir(&cl, w->dir, &fid);
 	if (ret < 0)
 		return ret;

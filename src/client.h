@@ -80,6 +80,10 @@ int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
 int client_create(struct client *c, const char *path, int flags, mode_t mode,
 		  const struct client_owner *own, uint16_t *fid, struct client_open_info *id);
 int client_close(struct client *c, uint16_t fid);
+/* The end of file this mount last knew for fid (the size at open, moved by
+ * its own writes and truncates): exact while nobody else can change the
+ * file (an exclusive oplock), else a guess.  false if none is known. */
+bool client_file_end(struct session *s, uint16_t fid, uint64_t *eof);
 /* Reads up to size bytes at off, splitting into READ_ANDX requests that are
  * all in flight at once, and asking again for what a short answer left out;
  * returns bytes read (short only at end of file: an empty answer, or a short

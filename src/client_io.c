@@ -18,6 +18,7 @@
 #include "ntstatus.h"
 
 /* Below, with the writes past the end of file. */
+static bool eof_get(struct session *s, uint16_t fid, uint64_t *eof);
 static void eof_put(struct session *s, uint16_t fid, uint64_t eof, bool exact);
 static void eof_forget(struct session *s, uint16_t fid);
 static int set_eof(struct client *c, uint16_t fid, uint64_t size);
@@ -638,6 +639,11 @@ enum { GAP_WRITES_UNKNOWN, GAP_WRITES_OK, GAP_WRITES_DROPPED };
 static GRWLock gap_lock;
 G_LOCK_DEFINE_STATIC(eof_known);
 
+bool client_file_end(struct session *s, uint16_t fid, uint64_t *eof)
+{
+	return eof_get(s, fid, eof);
+}
+
 /* The end of file last known for fid, or false. */
 static bool eof_get(struct session *s, uint16_t fid, uint64_t *eof)
 {
@@ -654,8 +660,6 @@ static bool eof_get(struct session *s, uint16_t fid, uint64_t *eof)
  * the end of a write that landed). */
 static void eof_put(struct session *s, uint16_t fid, uint64_t eof, bool exact)
 {
-	if (g_atomic_int_get(&s->gap_writes) == GAP_WRITES_OK)
-		return;
 	G_LOCK(eof_known);
 	if (!s->eof_known)
 		s->eof_known = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);

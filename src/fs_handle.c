@@ -21,7 +21,6 @@ struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
 	if (id) {
 		h->id = *id;
 		h->oplock = id->oplock;
-		h->size = id->size;
 	}
 	h->reopen_flags = open_flags & ~(O_CREAT | O_EXCL | O_TRUNC);
 	g_mutex_init(&h->lock_mutex);
@@ -119,7 +118,6 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	h->session = session_ref(s);
 	h->fid = fid;
 	h->oplock = id.oplock;
-	h->size = id.size;
 	if (reacquire_locks(h, &cl, path) < 0) {
 		h->broken = -EIO;
 		ret = -EIO;
@@ -186,17 +184,11 @@ uint64_t fs_handle_known_size(struct fs_handle *h)
 	g_mutex_lock(&h->lock);
 	bool exact = (h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH) &&
 		     (h->id.write_time || h->id.unique_id);
-	uint64_t size = exact ? h->size : UINT64_MAX;
+	uint64_t size;
+	if (!exact || !client_file_end(h->session, h->fid, &size))
+		size = UINT64_MAX;
 	g_mutex_unlock(&h->lock);
 	return size;
-}
-
-void fs_handle_note_size(struct fs_handle *h, uint64_t end, bool truncate)
-{
-	g_mutex_lock(&h->lock);
-	if (truncate || end > h->size)
-		h->size = end;
-	g_mutex_unlock(&h->lock);
 }
 
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type)

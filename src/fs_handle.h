@@ -33,9 +33,6 @@ struct fs_handle {
 	struct client_open_info id;
 	int reopen_flags; /* open flags less O_CREAT, O_EXCL, O_TRUNC */
 	uint8_t oplock;   /* level held (OPLOCK_*), under lock */
-	uint64_t size;    /* the file's size as far as this handle knows, under
-			     lock: exact while an exclusive or batch oplock
-			     is held (nobody else can change it) */
 	int broken;       /* 0, or the -errno every later use gets */
 	bool closed;
 	/* Byte-range locks held on the server, for POSIX emulation and for
@@ -74,8 +71,6 @@ int fs_handle_close(struct fs_handle *h, const struct client *template);
 /* The file's size if it is known for sure (an exclusive or batch oplock
  * is held), else UINT64_MAX. */
 uint64_t fs_handle_known_size(struct fs_handle *h);
-/* After a write through h ending at end (truncate: the new size). */
-void fs_handle_note_size(struct fs_handle *h, uint64_t end, bool truncate);
 
 /* Remember / forget an flock lock for re-acquisition. */
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);

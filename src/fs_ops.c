@@ -739,8 +739,6 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 		return -EINVAL;
 	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 					     client_write(cl, fid, buf, size, (uint64_t)offset)));
-	if (ret > 0)
-		fs_handle_note_size(handle_of(fi), (uint64_t)offset + (uint64_t)ret, false);
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -777,13 +775,12 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	if (size < 0)
 		return -EINVAL;
-	if (fi) {
-		int ret = TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-							client_ftruncate(cl, fid, (uint64_t)size)));
-		if (ret == 0)
-			fs_handle_note_size(handle_of(fi), (uint64_t)size, true);
-		return refreshed(fs, path, FORGET_FILE(fs, path, ret));
-	}
+	if (fi)
+		return refreshed(fs, path,
+				 FORGET_FILE(fs, path,
+					     TIMED(STATS_TRUNCATE,
+						   FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+							   client_ftruncate(cl, fid, (uint64_t)size)))));
 	return refreshed(fs, path,
 			 FORGET_FILE(fs, path,
 				     TIMED(STATS_TRUNCATE,

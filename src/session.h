@@ -55,8 +55,8 @@ struct session {
 	gint gap_writes;      /* GAP_WRITES_* (client_io.c): does a write past the
 			       * end of file land? (atomic) */
 	gint no_shrink;       /* the server ignored a shrinking truncate (atomic) */
-	GHashTable *eof_known; /* FID -> end of file last known, while gap_writes
-				* is not known good (client_io.c, its lock) */
+	GHashTable *eof_known; /* FID -> end of file last known (client_io.c,
+				* its lock): gap checks, and reads' end */
 	uint32_t max_read;  /* per READ_ANDX, as the capabilities allow */
 	uint32_t max_write; /* per WRITE_ANDX, as the capabilities allow */
 	uint32_t safe_read;  /* what any server honours: its buffer less the header */

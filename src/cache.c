@@ -244,24 +244,15 @@ static gboolean remove_at_or_below(gpointer key, gpointer value, gpointer user)
 	return at_or_below(key, path, strlen(path));
 }
 
-struct same_ino {
-	ino_t ino;
-	dev_t dev;
-};
-
-static gboolean remove_same_ino(gpointer key, gpointer value, gpointer user)
-{
-	struct attr_entry *e = value;
-	struct same_ino *si = user;
-	return !e->negative && e->st.st_ino == si->ino && e->st.st_dev == si->dev;
-}
-
 static void invalidate_one_locked(struct cache *c, const char *path)
 {
+	/* A path known as a file has nothing below it: no table walk (every
+	 * notification and every change through the mount comes here). */
 	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
-	if (e && !e->negative && e->st.st_ino && e->st.st_nlink > 1 && !S_ISDIR(e->st.st_mode)) {
-		struct same_ino si = { .ino = e->st.st_ino, .dev = e->st.st_dev };
-		g_hash_table_foreach_remove(c->attrs, remove_same_ino, &si);
+	if (e && !e->negative && !S_ISDIR(e->st.st_mode) && !g_hash_table_contains(c->dirs, path)) {
+		g_hash_table_remove(c->attrs, path);
+		g_hash_table_remove(c->stamps, path);
+		return;
 	}
 	g_hash_table_foreach_remove(c->attrs, remove_at_or_below, (gpointer)path);
 	g_hash_table_foreach_remove(c->dirs, remove_at_or_below, (gpointer)path);
@@ -286,12 +277,6 @@ void cache_invalidate_file(struct cache *c, const char *path)
 {
 	g_mutex_lock(&c->lock);
 	c->epoch++;
-	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
-	bool links = e && !e->negative && e->st.st_nlink > 1;
-	if (links) {
-		struct same_ino si = { .ino = e->st.st_ino, .dev = e->st.st_dev };
-		g_hash_table_foreach_remove(c->attrs, remove_same_ino, &si);
-	}
 	g_hash_table_remove(c->attrs, path);
 	char *parent = g_path_get_dirname(path);
 	g_hash_table_remove(c->dirs, parent);

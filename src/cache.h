@@ -61,9 +61,9 @@ bool cache_get_stamp(struct cache *c, const char *path, uint64_t *write_time, ui
 void cache_put_stamp(struct cache *c, uint64_t ticket, const char *path, uint64_t write_time,
 		     uint64_t size);
 
-/* Drops path (attributes, listing, stamp), everything below it, the
- * listing and attributes of its parent, and the attributes of every other
- * name of the same inode (hard links). */
+/* Drops path (attributes, listing, stamp), everything below it, and the
+ * listing and attributes of its parent.  A hard link's other names are the
+ * caller's to drop (fs_ops.c knows them: linknames.c). */
 void cache_invalidate(struct cache *c, const char *path);
 void cache_invalidate_all(struct cache *c);
 /* The cheap form for a file whose data or attributes changed through the

@@ -1118,6 +1118,7 @@ void fs_server_changed(struct smbfuse *fs, const char *path)
 	if (path) {
 		cache_invalidate(fs->cache, path);
 		kernel_forget(fs, path);
+		invalidate_names(fs, linknames_others(fs->links, path));
 		char *parent = g_path_get_dirname(path);
 		kernel_forget(fs, parent);
 		g_free(parent);

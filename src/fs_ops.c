@@ -144,7 +144,6 @@ static int repeat_answer(enum pool_op_kind kind, bool replay, bool resumed, int 
 #define FH_CALL(fs, h, path, kind, call)                                                \
 	({                                                                              \
 		int hr_;                                                                \
-		bool replay = false;                                                    \
 		for (int ha_ = 0;; ha_++) {                                             \
 			struct client hcl_;                                             \
 			struct conn_ledger hl_;                                         \
@@ -162,13 +161,11 @@ static int repeat_answer(enum pool_op_kind kind, bool replay, bool resumed, int 
 			hr_ = (int)(call);                                              \
 			conn_ledger_end();                                              \
 			(void)cl;                                                       \
-			(void)replay;                                                   \
 			enum pool_retry hd_ =                                           \
 				after_attempt((fs), hcl_.session, (kind), &hl_, ha_, hr_); \
 			fs_handle_unbind((h), &hcl_);                                   \
 			if (hd_ == POOL_RETRY_NO)                                       \
 				break;                                                  \
-			replay = replay || hd_ == POOL_RETRY_VERIFY;                    \
 		}                                                                       \
 		hr_;                                                                    \
 	})
@@ -652,6 +649,22 @@ static void ret_session(struct session **keep, struct session *s)
 	*keep = session_ref(s);
 }
 
+/* The end of an open or create: on success the FUSE handle for fid on s
+ * (the handle takes its own reference of s, the caller's is let go). */
+static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct session *s,
+			 uint16_t fid, int flags, const struct client_open_info *id,
+			 uint64_t ticket, struct fuse_file_info *fi)
+{
+	if (ret == 0) {
+		struct fs_handle *h = fs_handle_new(s, fid, flags, id);
+		handles_add(fs, path, h);
+		fi->fh = (uint64_t)(uintptr_t)h;
+		choose_file_caching(fs, path, id, ticket, fi);
+	}
+	session_unref(s);
+	return ret;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
@@ -667,16 +680,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 					    (ret_session(&s, cl->session),
 					     client_open(cl, path, flags, &fid, &id))));
-	if (ret < 0) {
-		session_unref(s);
-		return ret;
-	}
-	struct fs_handle *h = fs_handle_new(s, fid, flags, &id);
-	session_unref(s);
-	handles_add(fs, path, h);
-	fi->fh = (uint64_t)(uintptr_t)h;
-	choose_file_caching(fs, path, &id, ticket, fi);
-	return 0;
+	return handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
 }
 
 /* New objects belong to the calling user, as on a local disk (an
@@ -707,17 +711,9 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 				(ret_session(&s, cl->session),
 				 client_create(cl, path, fi->flags | O_CREAT, mode, &own, &fid, &id))));
-	if (ret < 0) {
-		session_unref(s);
-		return ret;
-	}
-	struct fs_handle *h = fs_handle_new(s, fid, fi->flags, &id);
-	session_unref(s);
-	handles_add(fs, path, h);
-	fi->fh = (uint64_t)(uintptr_t)h;
-	cache_invalidate(fs->cache, path);
-	choose_file_caching(fs, path, &id, ticket, fi);
-	return 0;
+	if (ret == 0)
+		cache_invalidate(fs->cache, path);
+	return handle_opened(fs, path, ret, s, fid, fi->flags, &id, ticket, fi);
 }
 
 static int fs_read(const char *path, char *buf, size_t size, off_t offset,

@@ -98,7 +98,7 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	if (ret < 0) {
 		*transient = ledger.failed > 0;
 		if (*transient)
-			pool_report(pool, s);
+			pool_report(pool);
 		else
 			log_warn("cannot re-open %s after a reconnect: %s", path, g_strerror(-ret));
 		if (ret == -ENOENT)

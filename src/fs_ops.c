@@ -65,13 +65,12 @@ static int bind_client(struct smbfuse *fs, struct client *cl)
 
 /* After an attempt: the retry decision, and the log line a user needs when
  * the answer is "no" after a lost connection. */
-static enum pool_retry after_attempt(struct smbfuse *fs, struct session *s,
-				     enum pool_op_kind kind, const struct conn_ledger *l,
-				     int attempt, int result)
+static enum pool_retry after_attempt(struct smbfuse *fs, enum pool_op_kind kind,
+				     const struct conn_ledger *l, int attempt, int result)
 {
 	enum pool_retry d = pool_retry_decision(kind, l, attempt);
 	if (l->failed)
-		pool_report(fs->pool, s);
+		pool_report(fs->pool);
 	if (l->failed && d == POOL_RETRY_NO && result < 0)
 		log_warn("a request got no answer (%s, fate %s); not repeating it: %s",
 			 g_strerror(-result), conn_fate_name(conn_ledger_fate(l)),
@@ -129,7 +128,7 @@ static int repeat_answer(enum pool_op_kind kind, bool replay, bool resumed, int 
 			if (fl_.failed && !lost_)                                       \
 				lost_ = fr_ < 0 ? fr_ : -EIO;                           \
 			enum pool_retry fd_ =                                           \
-				after_attempt((fs), fcl_.session, (kind), &fl_, fa_, fr_); \
+				after_attempt((fs), (kind), &fl_, fa_, fr_);            \
 			session_unref(fcl_.session);                                    \
 			if (fd_ == POOL_RETRY_NO)                                       \
 				break;                                                  \
@@ -162,7 +161,7 @@ static int repeat_answer(enum pool_op_kind kind, bool replay, bool resumed, int 
 			conn_ledger_end();                                              \
 			(void)cl;                                                       \
 			enum pool_retry hd_ =                                           \
-				after_attempt((fs), hcl_.session, (kind), &hl_, ha_, hr_); \
+				after_attempt((fs), (kind), &hl_, ha_, hr_);            \
 			fs_handle_unbind((h), &hcl_);                                   \
 			if (hd_ == POOL_RETRY_NO)                                       \
 				break;                                                  \

@@ -352,9 +352,8 @@ int pool_get(struct pool *p, struct session **out)
 	return ret;
 }
 
-void pool_report(struct pool *p, struct session *s)
+void pool_report(struct pool *p)
 {
-	(void)s;
 	g_mutex_lock(&p->lock);
 	g_cond_signal(&p->wake);
 	g_mutex_unlock(&p->lock);

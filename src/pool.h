@@ -55,8 +55,9 @@ void pool_free(struct pool *p);
  * ones.  -ETIMEDOUT when the server stayed unreachable for
  * reconnect_timeout, -ESHUTDOWN when the pool is being freed. */
 int pool_get(struct pool *p, struct session **s);
-/* A request on s failed without an answer: wake the keeper now. */
-void pool_report(struct pool *p, struct session *s);
+/* A request failed without an answer (its connection is no longer
+ * usable): wake the keeper now rather than at its next tick. */
+void pool_report(struct pool *p);
 /* A session for the profile facts (see above), live or not; a reference. */
 struct session *pool_any_ref(struct pool *p);
 

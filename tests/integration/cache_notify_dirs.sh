@@ -17,13 +17,9 @@ S=$SHARE_DIR
 mkdir -p "$S/a/deep" "$S/b"
 printf 'x\n' >"$S/a/deep/f.txt"
 
-pf=$T_ROOT/nproxy.port
-python3 "$(dirname "$0")/notifyproxy.py" "$pf" "$SMB_PORT" 2>"$T_ROOT/nproxy.log" </dev/null &
-register_helper $!
-for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.1; done
-[ -s "$pf" ] || fail "notifyproxy.py did not start"
+rc_proxy_run "$(dirname "$0")/notifyproxy.py" "$T_ROOT/nproxy.port" "$SMB_PORT"
 mnt=$(new_mountpoint D)
-SMB_UNC=//127.0.0.1:$(cat "$pf")/share rc_mount "$mnt" actimeo=3600
+SMB_UNC=//127.0.0.1:$PROXY_PORT/share rc_mount "$mnt" actimeo=3600
 ls "$mnt" "$mnt/a" "$mnt/a/deep" "$mnt/b" >/dev/null
 rc_wait_stat "per-directory watches armed" "$mnt" notify.dirs_watched 3 10
 grep -q "refused a WatchTree" "$T_ROOT/nproxy.log" || fail "the proxy saw no WatchTree request"

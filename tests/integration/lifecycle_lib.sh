@@ -137,21 +137,8 @@ lc_resume() {
 }
 
 lc_proxy_start() {
-	local pf=$T_ROOT/smbproxy.port i
-	PROXY_LOG=$T_ROOT/smbproxy.log
-	rm -f "$pf"
-	python3 "$LC_SMBPROXY" "$pf" "$1" 2>"$PROXY_LOG" </dev/null &
-	PROXY_PID=$!
-	_LC_PROXY_PF=$pf
-	register_helper "$PROXY_PID"
-	for i in $(seq 100); do
-		[ -s "$pf" ] && break
-		_t_alive "$PROXY_PID" || { show_file "$PROXY_LOG"; fail "smbproxy.py exited"; }
-		sleep 0.1
-	done
-	[ -s "$pf" ] || { show_file "$PROXY_LOG"; fail "smbproxy.py did not start within 10 s"; }
-	PROXY_PORT=$(cat "$pf")
-	port_open "$PROXY_PORT" || fail "smbproxy.py does not accept connections on $PROXY_PORT"
+	_LC_PROXY_PF=$T_ROOT/smbproxy.port
+	rc_proxy_run "$LC_SMBPROXY" "$_LC_PROXY_PF" "$1"
 }
 
 lc_proxy_arm() {

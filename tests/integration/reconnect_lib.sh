@@ -273,20 +273,29 @@ rc_smb_sigcont() {
 
 # rc_proxy_start TARGET_PORT [IDLE] [--reset]
 rc_proxy_start() {
-	local pf=$T_ROOT/proxy.port i
-	PROXY_LOG=$T_ROOT/proxy.log
+	rc_proxy_run "$RC_DROPPROXY" "$T_ROOT/proxy.port" "$@"
+}
+
+# rc_proxy_run SCRIPT PORTFILE ARGS...: one of the tests' Python proxies
+# (they all take PORTFILE first and write their port there once they
+# accept); sets PROXY_PORT, PROXY_PID, PROXY_LOG.
+rc_proxy_run() {
+	local script=$1 pf=$2 name i
+	shift 2
+	name=$(basename "$script")
+	PROXY_LOG=${pf%.port}.log
 	rm -f "$pf"
-	python3 "$RC_DROPPROXY" "$pf" "$@" 2>"$PROXY_LOG" </dev/null &
+	python3 "$script" "$pf" "$@" 2>"$PROXY_LOG" </dev/null &
 	PROXY_PID=$!
 	register_helper "$PROXY_PID"
 	for i in $(seq 100); do
 		[ -s "$pf" ] && break
-		_t_alive "$PROXY_PID" || { show_file "$PROXY_LOG"; fail "dropproxy.py exited"; }
+		_t_alive "$PROXY_PID" || { show_file "$PROXY_LOG"; fail "$name exited"; }
 		sleep 0.1
 	done
-	[ -s "$pf" ] || { show_file "$PROXY_LOG"; fail "dropproxy.py did not start within 10 s"; }
+	[ -s "$pf" ] || { show_file "$PROXY_LOG"; fail "$name did not start within 10 s"; }
 	PROXY_PORT=$(cat "$pf")
-	port_open "$PROXY_PORT" || fail "dropproxy.py does not accept connections on $PROXY_PORT"
+	port_open "$PROXY_PORT" || fail "$name does not accept connections on $PROXY_PORT"
 }
 
 # rc_proxy_drop: close every connection through the proxy now; returns once

@@ -896,8 +896,10 @@ static int take_credit_locked(struct conn *c)
 				 c->request_timeout_ms);
 		abandon_locked(c, -ETIMEDOUT);
 	}
+	/* Why the connection went, not ENOTCONN: a caller out of retries
+	 * shows this errno, and ENOTCONN reads as "the mount is dead". */
 	if (c->abandoned)
-		return -ENOTCONN;
+		return c->dead_err;
 	c->in_flight++;
 	return 0;
 }
@@ -982,8 +984,9 @@ int conn_send_oneway(struct conn *c, struct wr *w)
 
 	g_mutex_lock(&c->lock);
 	if (c->abandoned) {
+		int err = c->dead_err;
 		g_mutex_unlock(&c->lock);
-		return -ENOTCONN;
+		return err;
 	}
 	/* A MID that no waiter owns: nothing comes back for it. */
 	uint16_t mid = next_mid_locked(c);

@@ -193,7 +193,7 @@ static void keepalive_slot(struct pool *p, unsigned i)
 	session_ref(s);
 	g_mutex_unlock(&p->lock);
 	int ret = session_echo(s, p->sp.conn.request_timeout_ms);
-	if (ret < 0 && ret != -ENOTCONN)
+	if (ret < 0) /* a no-op if the connection is already given up */
 		conn_abandon(s->conn, ret == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET);
 	session_unref(s);
 	g_mutex_lock(&p->lock);

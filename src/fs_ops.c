@@ -21,6 +21,7 @@
 #include <fcntl.h>
 
 #include "log.h"
+#include "stats_ioctl.h"
 
 static struct smbfuse *fs_get(void)
 {
@@ -181,6 +182,47 @@ static const char *const cap_names[] = {
 	NULL, "UNIX", NULL, NULL, NULL, NULL, NULL, "DYNAMIC_REAUTH", NULL, "EXTENDED_SECURITY",
 };
 
+/* requests.NAME: requests sent by SMB command and TRANSACTION2 subcommand
+ * over the current connections (round trips per operation). */
+static void append_requests_by_command(struct smbfuse *fs, unsigned conns, GString *out)
+{
+	struct conn_stats *sum = g_new0(struct conn_stats, 1), *st = g_new0(struct conn_stats, 1);
+
+	for (unsigned i = 0; i < conns; i++) {
+		struct session *cs = pool_slot(fs->pool, i);
+		if (!cs)
+			continue;
+		conn_get_stats(cs->conn, st);
+		for (unsigned c = 0; c < G_N_ELEMENTS(st->by_command); c++)
+			sum->by_command[c] += st->by_command[c];
+		for (unsigned t = 0; t < CONN_TRANS2_KINDS; t++)
+			sum->by_trans2[t] += st->by_trans2[t];
+		session_unref(cs);
+	}
+	for (unsigned c = 0; c < G_N_ELEMENTS(sum->by_command); c++) {
+		const char *name = smb_command_name((uint8_t)c);
+		if (!sum->by_command[c])
+			continue;
+		if (name)
+			g_string_append_printf(out, "requests.%s: %llu\n", name,
+					       (unsigned long long)sum->by_command[c]);
+		else
+			g_string_append_printf(out, "requests.0x%02x: %llu\n", c,
+					       (unsigned long long)sum->by_command[c]);
+	}
+	for (unsigned t = 0; t < CONN_TRANS2_KINDS; t++) {
+		const char *name = smb_trans2_name((uint16_t)t);
+		if (sum->by_trans2[t] && name)
+			g_string_append_printf(out, "requests.TRANS2_%s: %llu\n", name,
+					       (unsigned long long)sum->by_trans2[t]);
+		else if (sum->by_trans2[t])
+			g_string_append_printf(out, "requests.TRANS2_0x%02x: %llu\n", t,
+					       (unsigned long long)sum->by_trans2[t]);
+	}
+	g_free(sum);
+	g_free(st);
+}
+
 /* The mount's state as "key: value" lines: what a user needs to see without
  * a debugger (server, session, connection, per-operation counts). */
 static char *stats_report(struct smbfuse *fs)
@@ -234,6 +276,7 @@ static char *stats_report(struct smbfuse *fs)
 					       cs->signing ? "yes" : "no");
 		session_unref(cs);
 	}
+	append_requests_by_command(fs, pi.conns, out);
 	/* Bytes of the current connections (those of replaced ones are gone). */
 	g_string_append_printf(out, "reconnects: %u\nbytes_sent: %llu\nbytes_received: %llu\n",
 			       pi.reconnects, (unsigned long long)sent,
@@ -270,6 +313,34 @@ static char *stats_report(struct smbfuse *fs)
 	return g_string_free(out, FALSE);
 }
 
+/* `smbfuse --stats`: the report, from offset on, as much as fits. */
+static int fs_ioctl(const char *path, unsigned int cmd, void *arg, struct fuse_file_info *fi,
+		    unsigned int flags, void *data)
+{
+	struct smbfuse_stats_ioc *io = data;
+	(void)arg;
+	(void)fi;
+
+	/* The mount root only: a subdirectory is not a mount point. */
+	if (cmd != SMBFUSE_IOC_STATS || !(flags & FUSE_IOCTL_DIR) || strcmp(path, "/") != 0)
+		return -ENOTTY;
+	char *text = stats_report(fs_get());
+	size_t len = strlen(text);
+	int ret = -EINVAL;
+	if (io->offset <= len) {
+		size_t n = MIN(len - io->offset, sizeof(io->text));
+		memcpy(io->text, text + io->offset, n);
+		io->len = (uint32_t)n;
+		io->total = (uint32_t)len;
+		io->magic = SMBFUSE_STATS_MAGIC;
+		ret = 0;
+	}
+	g_free(text);
+	return ret;
+}
+
+/* Only with -o stats_xattr: answering getxattr at all makes `ls -l` ask
+ * every entry for two attributes (two FUSE round trips each). */
 static int fs_getxattr(const char *path, const char *name, char *value, size_t size)
 {
 	if (strcmp(path, "/") != 0 || strcmp(name, STATS_XATTR) != 0)
@@ -296,6 +367,13 @@ static int fs_listxattr(const char *path, char *list, size_t size)
 		memcpy(list, STATS_XATTR, len);
 	return (int)len;
 }
+
+const struct fuse_operations smbfuse_stats_xattr_ops = {
+	.ioctl = fs_ioctl,
+	/* main.c drops these two unless -o stats_xattr */
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
+};
 
 static mode_t unix_type_mode(uint32_t type)
 {
@@ -383,6 +461,9 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	/* `smbfuse --stats` asks the root directory (stats_ioctl.h). */
+	if (conn->capable & FUSE_CAP_IOCTL_DIR)
+		conn->want |= FUSE_CAP_IOCTL_DIR;
 	return fs;
 }
 
@@ -486,32 +567,55 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 	return client_readdir(cl, path, collect_entry, cc);
 }
 
-static int fs_opendir(const char *path, struct fuse_file_info *fi)
+/* Lists path into a fresh array (*entries), or takes the cached listing
+ * (*cached). */
+static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries, bool *cached)
 {
-	struct collect_ctx cc = { .fs = fs_get(), .dir = path };
+	struct collect_ctx cc = { .fs = fs, .dir = path };
 
-	/* The kernel keeps the listing's pages as long as ours is valid: both
-	 * are dropped together (a change seen or the TTL over). */
-	fi->cache_readdir = cache_ttl_ms(cc.fs->cache) > 0;
-	cc.entries = cache_get_dir(cc.fs->cache, path);
-	if (cc.entries) {
-		fi->keep_cache = 1;
-		goto out;
+	*cached = false;
+	*entries = cache_get_dir(fs->cache, path);
+	if (*entries) {
+		*cached = true;
+		return 0;
 	}
-	uint64_t ticket = cache_ticket(cc.fs->cache);
+	uint64_t ticket = cache_ticket(fs->cache);
 	cc.entries = cache_dirents_new();
-	int ret = TIMED(STATS_OPENDIR, FS_CALL(cc.fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO,
-						   list_dir(cl, path, &cc)));
+	int ret = TIMED(STATS_OPENDIR,
+			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, list_dir(cl, path, &cc)));
 	if (ret < 0) {
 		g_array_free(cc.entries, TRUE);
 		return ret;
 	}
-	cache_put_dir(cc.fs->cache, ticket, path, cc.entries);
-	notify_watch_dir(cc.fs->notify, path);
-	fi->keep_cache = 0;
-out:;
+	cache_put_dir(fs->cache, ticket, path, cc.entries);
+	notify_watch_dir(fs->notify, path);
+	*entries = cc.entries;
+	return 0;
+}
+
+static int fs_opendir(const char *path, struct fuse_file_info *fi)
+{
+	struct smbfuse *fs = fs_get();
 	struct dir_listing *dl = g_new0(struct dir_listing, 1);
-	dl->entries = cc.entries;
+	bool cached = false;
+
+	if (fi->flags & SMBFUSE_STATS_OPEN_FLAG) {
+		/* smbfuse --stats, which reads no entries: fs_readdir lists if
+		 * asked; the kernel keeps what it has cached. */
+		fi->cache_readdir = 0;
+		fi->keep_cache = 1;
+		goto out;
+	}
+	/* The kernel keeps the listing's pages as long as ours is valid: both
+	 * are dropped together (a change seen or the TTL over). */
+	fi->cache_readdir = cache_ttl_ms(fs->cache) > 0;
+	int ret = fetch_listing(fs, path, &dl->entries, &cached);
+	if (ret < 0) {
+		g_free(dl);
+		return ret;
+	}
+	fi->keep_cache = cached;
+out:
 	fi->fh = (uint64_t)(uintptr_t)dl;
 	return 0;
 }
@@ -521,7 +625,13 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 {
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
 	enum fuse_fill_dir_flags fill = (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0;
+	bool cached;
 
+	if (!dl->entries) {
+		int ret = fetch_listing(fs_get(), path, &dl->entries, &cached);
+		if (ret < 0)
+			return ret;
+	}
 	/* Offsets: 1 and 2 are "." and "..", entry i is i + 3. */
 	if (offset < 1 && filler(buf, ".", NULL, 1, 0))
 		return 0;
@@ -538,7 +648,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 {
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
-	g_array_free(dl->entries, TRUE);
+	if (dl->entries)
+		g_array_free(dl->entries, TRUE);
 	g_free(dl);
 	return 0;
 }
@@ -1229,6 +1340,8 @@ const struct fuse_operations smbfuse_ops = {
 	.lock = fs_lock,
 	.flock = fs_flock,
 	.statfs = fs_statfs,
+	.ioctl = fs_ioctl,
+	/* main.c drops these two unless -o stats_xattr */
 	.getxattr = fs_getxattr,
 	.listxattr = fs_listxattr,
 };

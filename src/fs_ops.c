@@ -326,17 +326,15 @@ static int fs_ioctl(const char *path, unsigned int cmd, void *arg, struct fuse_f
 		return -ENOTTY;
 	char *text = stats_report(fs_get());
 	size_t len = strlen(text);
-	int ret = -EINVAL;
-	if (io->offset <= len) {
-		size_t n = MIN(len - io->offset, sizeof(io->text));
-		memcpy(io->text, text + io->offset, n);
-		io->len = (uint32_t)n;
-		io->total = (uint32_t)len;
-		io->magic = SMBFUSE_STATS_MAGIC;
-		ret = 0;
-	}
+	/* Past the end (the report shrank between pages): nothing, and the
+	 * new total tells the reader to start again. */
+	size_t n = io->offset < len ? MIN(len - io->offset, sizeof(io->text)) : 0;
+	memcpy(io->text, text + (n ? io->offset : 0), n);
+	io->len = (uint32_t)n;
+	io->total = (uint32_t)len;
+	io->magic = SMBFUSE_STATS_MAGIC;
 	g_free(text);
-	return ret;
+	return 0;
 }
 
 /* Only with -o stats_xattr: answering getxattr at all makes `ls -l` ask

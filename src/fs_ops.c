@@ -366,13 +366,6 @@ static int fs_listxattr(const char *path, char *list, size_t size)
 	return (int)len;
 }
 
-const struct fuse_operations smbfuse_stats_xattr_ops = {
-	.ioctl = fs_ioctl,
-	/* main.c drops these two unless -o stats_xattr */
-	.getxattr = fs_getxattr,
-	.listxattr = fs_listxattr,
-};
-
 static mode_t unix_type_mode(uint32_t type)
 {
 	switch (type) {

@@ -902,20 +902,18 @@ static int take_credit_locked(struct conn *c)
 	return 0;
 }
 
-/* Counts a request about to go out (smb: its SMB message, whose header the
- * caller checked is there). */
-static void count_request_locked(struct conn *c, const uint8_t *smb, size_t smb_len,
-				 size_t wire_len)
+/* The TRANSACTION2 subcommand is its first setup word, after the 14
+ * parameter words of the request (MS-CIFS 2.2.4.46.1). */
+#define TRANS2_SETUP_AT (SMB_HDR_LEN + 1 + 14 * 2)
+
+static void count_request_locked(struct conn *c, const uint8_t *smb, size_t smb_len)
 {
 	c->stats.requests++;
-	c->stats.bytes_sent += wire_len;
 	c->stats.by_command[smb[4]]++;
-	/* TRANSACTION2's subcommand is its first setup word, after 14 parameter
-	 * words (MS-CIFS 2.2.4.46.1). */
-	size_t setup = SMB_HDR_LEN + 1 + 14 * 2;
-	if (smb[4] == SMB_COM_TRANSACTION2 && smb_len >= setup + 2 && smb[SMB_HDR_LEN] >= 15) {
-		unsigned sub = smb[setup] | smb[setup + 1] << 8;
-		if (sub < CONN_TRANS2_KINDS)
+	if (smb[4] == SMB_COM_TRANSACTION2 && smb_len >= TRANS2_SETUP_AT + 2 &&
+	    smb[SMB_HDR_LEN] >= 15) {
+		unsigned sub = smb[TRANS2_SETUP_AT] | smb[TRANS2_SETUP_AT + 1] << 8;
+		if (sub < CONN_TRANS2_SUBS)
 			c->stats.by_trans2[sub]++;
 	}
 }
@@ -946,7 +944,8 @@ static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, in
 	req->mid = next_mid_locked(c);
 	if (c->in_flight > c->stats.peak_in_flight)
 		c->stats.peak_in_flight = c->in_flight;
-	count_request_locked(c, smb, smb_len, w->pos);
+	count_request_locked(c, smb, smb_len);
+	c->stats.bytes_sent += w->pos;
 	g_hash_table_insert(c->pending, GUINT_TO_POINTER(req->mid), req);
 	g_mutex_unlock(&c->lock);
 
@@ -1004,7 +1003,8 @@ int conn_send_oneway(struct conn *c, struct wr *w)
 	}
 	/* A MID that no waiter owns: nothing comes back for it. */
 	uint16_t mid = next_mid_locked(c);
-	count_request_locked(c, smb, smb_len, w->pos);
+	count_request_locked(c, smb, smb_len);
+	c->stats.bytes_sent += w->pos;
 	g_mutex_unlock(&c->lock);
 
 	netbios_encode_header(w->data, NB_SESSION_MESSAGE, (uint32_t)smb_len);

@@ -182,47 +182,6 @@ static const char *const cap_names[] = {
 	NULL, "UNIX", NULL, NULL, NULL, NULL, NULL, "DYNAMIC_REAUTH", NULL, "EXTENDED_SECURITY",
 };
 
-/* requests.NAME: requests sent by SMB command and TRANSACTION2 subcommand
- * over the current connections (round trips per operation). */
-static void append_requests_by_command(struct smbfuse *fs, unsigned conns, GString *out)
-{
-	struct conn_stats *sum = g_new0(struct conn_stats, 1), *st = g_new0(struct conn_stats, 1);
-
-	for (unsigned i = 0; i < conns; i++) {
-		struct session *cs = pool_slot(fs->pool, i);
-		if (!cs)
-			continue;
-		conn_get_stats(cs->conn, st);
-		for (unsigned c = 0; c < G_N_ELEMENTS(st->by_command); c++)
-			sum->by_command[c] += st->by_command[c];
-		for (unsigned t = 0; t < CONN_TRANS2_KINDS; t++)
-			sum->by_trans2[t] += st->by_trans2[t];
-		session_unref(cs);
-	}
-	for (unsigned c = 0; c < G_N_ELEMENTS(sum->by_command); c++) {
-		const char *name = smb_command_name((uint8_t)c);
-		if (!sum->by_command[c])
-			continue;
-		if (name)
-			g_string_append_printf(out, "requests.%s: %llu\n", name,
-					       (unsigned long long)sum->by_command[c]);
-		else
-			g_string_append_printf(out, "requests.0x%02x: %llu\n", c,
-					       (unsigned long long)sum->by_command[c]);
-	}
-	for (unsigned t = 0; t < CONN_TRANS2_KINDS; t++) {
-		const char *name = smb_trans2_name((uint16_t)t);
-		if (sum->by_trans2[t] && name)
-			g_string_append_printf(out, "requests.TRANS2_%s: %llu\n", name,
-					       (unsigned long long)sum->by_trans2[t]);
-		else if (sum->by_trans2[t])
-			g_string_append_printf(out, "requests.TRANS2_0x%02x: %llu\n", t,
-					       (unsigned long long)sum->by_trans2[t]);
-	}
-	g_free(sum);
-	g_free(st);
-}
-
 /* The mount's state as "key: value" lines: what a user needs to see without
  * a debugger (server, session, connection, per-operation counts). */
 static char *stats_report(struct smbfuse *fs)
@@ -231,6 +190,7 @@ static char *stats_report(struct smbfuse *fs)
 	GString *out = g_string_new("");
 	struct pool_info pi;
 	uint64_t sent = 0, received = 0;
+	uint64_t by_command[256] = { 0 }, by_trans2[CONN_TRANS2_SUBS] = { 0 };
 
 	pool_get_info(fs->pool, &pi);
 	g_string_append_printf(out, "server: %s port %u\nshare: %s\nuser: %s\n",
@@ -254,6 +214,10 @@ static char *stats_report(struct smbfuse *fs)
 			conn_get_stats(cs->conn, &st);
 		sent += st.bytes_sent;
 		received += st.bytes_received;
+		for (unsigned k = 0; k < 256; k++)
+			by_command[k] += st.by_command[k];
+		for (unsigned k = 0; k < CONN_TRANS2_SUBS; k++)
+			by_trans2[k] += st.by_trans2[k];
 		g_string_append_printf(out,
 				       "connection.%u.state: %s\nconnection.%u.requests: %llu\n"
 				       "connection.%u.in_flight: %u\n"
@@ -276,7 +240,6 @@ static char *stats_report(struct smbfuse *fs)
 					       cs->signing ? "yes" : "no");
 		session_unref(cs);
 	}
-	append_requests_by_command(fs, pi.conns, out);
 	/* Bytes of the current connections (those of replaced ones are gone). */
 	g_string_append_printf(out, "reconnects: %u\nbytes_sent: %llu\nbytes_received: %llu\n",
 			       pi.reconnects, (unsigned long long)sent,
@@ -309,6 +272,7 @@ static char *stats_report(struct smbfuse *fs)
 		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
 	stats_append(&fs->stats, out);
+	stats_append_requests(out, by_command, by_trans2, CONN_TRANS2_SUBS);
 	session_unref(s);
 	return g_string_free(out, FALSE);
 }

@@ -55,10 +55,6 @@ struct smb_msg {
 
 /* Also sets w->origin to the header's position (alignment reference). */
 void smb_hdr_encode(struct wr *w, const struct smb_hdr *h);
-/* Names for the counters (smbfuse --stats): "READ_ANDX", "FIND_FIRST2";
- * NULL for a command or TRANSACTION2 subcommand we never send. */
-const char *smb_command_name(uint8_t cmd);
-const char *smb_trans2_name(uint16_t sub);
 /* Validates magic, header length, WordCount and ByteCount against len.
  * Returns 0, -EPROTONOSUPPORT for an SMB2/3 message ("\xfeSMB"), -EPROTO
  * otherwise.  A ByteCount that claims more than the message holds is an

@@ -22,7 +22,7 @@
 
 enum stage {
 	STAGE_OPEN = 1,
-	STAGE_NOT_FUSE,
+	STAGE_NOT_MOUNT,
 	STAGE_IOCTL,
 	STAGE_NOT_OURS,
 	STAGE_CHANGING,
@@ -140,7 +140,7 @@ static void child(const char *mountpoint, int pipe_fd)
 		err = errno;
 	} else if (!is_smbfuse_mount(path)) {
 		/* Our ioctl number means nothing elsewhere: never send it. */
-		stage = STAGE_NOT_FUSE;
+		stage = STAGE_NOT_MOUNT;
 	} else if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 					    SMBFUSE_STATS_OPEN_FLAG)) < 0) {
 		stage = STAGE_OPEN;
@@ -184,7 +184,7 @@ static void explain(const char *mnt, int stage, int err)
 		}
 		/* a FUSE filesystem that is not ours, or not its root */
 		__attribute__((fallthrough));
-	case STAGE_NOT_FUSE:
+	case STAGE_NOT_MOUNT:
 	case STAGE_NOT_OURS:
 		fprintf(stderr, "smbfuse: %s is not the mount point of an smbfuse mount\n", mnt);
 		break;

@@ -13,6 +13,13 @@
 #include "ntstatus.h"
 
 #define FIND_BATCH 1024    /* entries asked per FIND_FIRST2/NEXT2 */
+/* A listing reply's MaxDataCount: all the 16-bit field allows (MS-CIFS
+ * 2.2.4.46.1), about 500 UNIX-level entries of short names per round trip
+ * instead of the ~110 that fit in one server buffer (Samba's 16644).  A
+ * server sends such a reply in parts within its buffer, which the
+ * connection reassembles (MS-CIFS 3.3.4.1.2): more messages, no more round
+ * trips. */
+#define FIND_MAX_DATA 0xFFFF
 #define FIND_MAX_ROUNDS 100000 /* bounds the loop: 100M entries */
 
 struct client *client_new(struct session *s, const char *subdir)
@@ -296,7 +303,8 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 		ret = plen == -EMSGSIZE ? -ENAMETOOLONG : (int)plen;
 		goto out;
 	}
-	ret = session_trans2(s, TRANS2_FIND_FIRST2, params, (uint16_t)plen, NULL, 0, 10, &reply);
+	ret = session_trans2_max(s, TRANS2_FIND_FIRST2, params, (uint16_t)plen, NULL, 0, 10,
+				 FIND_MAX_DATA, &reply);
 	if (ret < 0)
 		goto out;
 	ret = smb_find_first_rep_params(reply.t2.params, reply.t2.total_param, &rep);
@@ -362,8 +370,8 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 			ret = (int)plen;
 			goto out;
 		}
-		ret = session_trans2(s, TRANS2_FIND_NEXT2, params, (uint16_t)plen, NULL, 0, 8,
-				     &reply);
+		ret = session_trans2_max(s, TRANS2_FIND_NEXT2, params, (uint16_t)plen, NULL, 0, 8,
+					 FIND_MAX_DATA, &reply);
 		if (ret == -ENODATA) { /* NO_MORE_FILES: the listing is complete */
 			ret = 0;
 			goto out;

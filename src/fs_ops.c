@@ -21,6 +21,7 @@
 #include <fcntl.h>
 
 #include "log.h"
+#include "stats_ioctl.h"
 
 static struct smbfuse *fs_get(void)
 {
@@ -189,6 +190,7 @@ static char *stats_report(struct smbfuse *fs)
 	GString *out = g_string_new("");
 	struct pool_info pi;
 	uint64_t sent = 0, received = 0;
+	uint64_t by_command[256] = { 0 }, by_trans2[CONN_TRANS2_SUBS] = { 0 };
 
 	pool_get_info(fs->pool, &pi);
 	g_string_append_printf(out, "server: %s port %u\nshare: %s\nuser: %s\n",
@@ -212,6 +214,10 @@ static char *stats_report(struct smbfuse *fs)
 			conn_get_stats(cs->conn, &st);
 		sent += st.bytes_sent;
 		received += st.bytes_received;
+		for (unsigned k = 0; k < 256; k++)
+			by_command[k] += st.by_command[k];
+		for (unsigned k = 0; k < CONN_TRANS2_SUBS; k++)
+			by_trans2[k] += st.by_trans2[k];
 		g_string_append_printf(out,
 				       "connection.%u.state: %s\nconnection.%u.requests: %llu\n"
 				       "connection.%u.in_flight: %u\n"
@@ -266,10 +272,37 @@ static char *stats_report(struct smbfuse *fs)
 		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
 	stats_append(&fs->stats, out);
+	stats_append_requests(out, by_command, by_trans2, CONN_TRANS2_SUBS);
 	session_unref(s);
 	return g_string_free(out, FALSE);
 }
 
+/* `smbfuse --stats`: the report, from offset on, as much as fits. */
+static int fs_ioctl(const char *path, unsigned int cmd, void *arg, struct fuse_file_info *fi,
+		    unsigned int flags, void *data)
+{
+	struct smbfuse_stats_ioc *io = data;
+	(void)arg;
+	(void)fi;
+
+	/* The mount root only: a subdirectory is not a mount point. */
+	if (cmd != SMBFUSE_IOC_STATS || !(flags & FUSE_IOCTL_DIR) || strcmp(path, "/") != 0)
+		return -ENOTTY;
+	char *text = stats_report(fs_get());
+	size_t len = strlen(text);
+	/* Past the end (the report shrank between pages): nothing, and the
+	 * new total tells the reader to start again. */
+	size_t n = io->offset < len ? MIN(len - io->offset, sizeof(io->text)) : 0;
+	memcpy(io->text, text + (n ? io->offset : 0), n);
+	io->len = (uint32_t)n;
+	io->total = (uint32_t)len;
+	io->magic = SMBFUSE_STATS_MAGIC;
+	g_free(text);
+	return 0;
+}
+
+/* Only with -o stats_xattr: answering getxattr at all makes `ls -l` ask
+ * every entry for two attributes (two FUSE round trips each). */
 static int fs_getxattr(const char *path, const char *name, char *value, size_t size)
 {
 	if (strcmp(path, "/") != 0 || strcmp(name, STATS_XATTR) != 0)
@@ -383,6 +416,9 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	/* `smbfuse --stats` asks the root directory (stats_ioctl.h). */
+	if (conn->capable & FUSE_CAP_IOCTL_DIR)
+		conn->want |= FUSE_CAP_IOCTL_DIR;
 	return fs;
 }
 
@@ -486,32 +522,55 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 	return client_readdir(cl, path, collect_entry, cc);
 }
 
-static int fs_opendir(const char *path, struct fuse_file_info *fi)
+/* Lists path into a fresh array (*entries), or takes the cached listing
+ * (*cached). */
+static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries, bool *cached)
 {
-	struct collect_ctx cc = { .fs = fs_get(), .dir = path };
+	struct collect_ctx cc = { .fs = fs, .dir = path };
 
-	/* The kernel keeps the listing's pages as long as ours is valid: both
-	 * are dropped together (a change seen or the TTL over). */
-	fi->cache_readdir = cache_ttl_ms(cc.fs->cache) > 0;
-	cc.entries = cache_get_dir(cc.fs->cache, path);
-	if (cc.entries) {
-		fi->keep_cache = 1;
-		goto out;
+	*cached = false;
+	*entries = cache_get_dir(fs->cache, path);
+	if (*entries) {
+		*cached = true;
+		return 0;
 	}
-	uint64_t ticket = cache_ticket(cc.fs->cache);
+	uint64_t ticket = cache_ticket(fs->cache);
 	cc.entries = cache_dirents_new();
-	int ret = TIMED(STATS_OPENDIR, FS_CALL(cc.fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO,
-						   list_dir(cl, path, &cc)));
+	int ret = TIMED(STATS_OPENDIR,
+			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, list_dir(cl, path, &cc)));
 	if (ret < 0) {
 		g_array_free(cc.entries, TRUE);
 		return ret;
 	}
-	cache_put_dir(cc.fs->cache, ticket, path, cc.entries);
-	notify_watch_dir(cc.fs->notify, path);
-	fi->keep_cache = 0;
-out:;
+	cache_put_dir(fs->cache, ticket, path, cc.entries);
+	notify_watch_dir(fs->notify, path);
+	*entries = cc.entries;
+	return 0;
+}
+
+static int fs_opendir(const char *path, struct fuse_file_info *fi)
+{
+	struct smbfuse *fs = fs_get();
 	struct dir_listing *dl = g_new0(struct dir_listing, 1);
-	dl->entries = cc.entries;
+	bool cached = false;
+
+	if (fi->flags & SMBFUSE_STATS_OPEN_FLAG) {
+		/* smbfuse --stats, which reads no entries: fs_readdir lists if
+		 * asked; the kernel keeps what it has cached. */
+		fi->cache_readdir = 0;
+		fi->keep_cache = 1;
+		goto out;
+	}
+	/* The kernel keeps the listing's pages as long as ours is valid: both
+	 * are dropped together (a change seen or the TTL over). */
+	fi->cache_readdir = cache_ttl_ms(fs->cache) > 0;
+	int ret = fetch_listing(fs, path, &dl->entries, &cached);
+	if (ret < 0) {
+		g_free(dl);
+		return ret;
+	}
+	fi->keep_cache = cached;
+out:
 	fi->fh = (uint64_t)(uintptr_t)dl;
 	return 0;
 }
@@ -521,7 +580,13 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 {
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
 	enum fuse_fill_dir_flags fill = (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0;
+	bool cached;
 
+	if (!dl->entries) {
+		int ret = fetch_listing(fs_get(), path, &dl->entries, &cached);
+		if (ret < 0)
+			return ret;
+	}
 	/* Offsets: 1 and 2 are "." and "..", entry i is i + 3. */
 	if (offset < 1 && filler(buf, ".", NULL, 1, 0))
 		return 0;
@@ -538,7 +603,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 {
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
-	g_array_free(dl->entries, TRUE);
+	if (dl->entries)
+		g_array_free(dl->entries, TRUE);
 	g_free(dl);
 	return 0;
 }
@@ -1229,6 +1295,8 @@ const struct fuse_operations smbfuse_ops = {
 	.lock = fs_lock,
 	.flock = fs_flock,
 	.statfs = fs_statfs,
+	.ioctl = fs_ioctl,
+	/* main.c drops these two unless -o stats_xattr */
 	.getxattr = fs_getxattr,
 	.listxattr = fs_listxattr,
 };

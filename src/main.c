@@ -24,9 +24,12 @@
 #include "opts.h"
 #include "pool.h"
 #include "session.h"
+#include "stats_ioctl.h"
 
 #define EXIT_USAGE 1
 #define EXIT_MOUNT_FAILURE 32
+/* How long smbfuse --stats waits for a mount to answer. */
+#define STATS_TIMEOUT_S 10
 
 /* Write end of the pipe to the waiting parent; -1 in the foreground. */
 static int status_fd = -1;
@@ -145,6 +148,13 @@ int main(int argc, char *argv[])
 	int ret, code = EXIT_MOUNT_FAILURE;
 
 	log_init("smbfuse", false);
+	if (argc >= 2 && !strcmp(argv[1], "--stats")) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: %s --stats MOUNTPOINT\n", argv[0]);
+			return EXIT_USAGE;
+		}
+		return stats_command(argv[2], STATS_TIMEOUT_S);
+	}
 	stats_init(&fs.stats);
 	g_mutex_init(&fs.handles_lock);
 	g_mutex_init(&fs.inval_lock);
@@ -193,10 +203,11 @@ int main(int argc, char *argv[])
 	g_free(fsopts);
 
 	/* Answering getxattr at all costs `ls -l` two daemon round trips per
-	 * entry (it asks for security.selinux and POSIX ACLs); noxattr trades
-	 * the stats attribute for that. */
+	 * entry (it asks for security.selinux and POSIX ACLs); without it the
+	 * kernel hears ENOSYS once and stops asking.  smbfuse --stats reads the
+	 * counters; stats_xattr offers them as an attribute too. */
 	struct fuse_operations ops = smbfuse_ops;
-	if (opts.noxattr) {
+	if (!opts.stats_xattr) {
 		ops.getxattr = NULL;
 		ops.listxattr = NULL;
 	}

@@ -45,7 +45,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("sign", sign, 1),
 	OPT("nounix", nounix, 1),
 	OPT("unix", nounix, 0),
-	OPT("noxattr", noxattr, 1),
+	OPT("stats_xattr", stats_xattr, 1),
+	OPT("noxattr", stats_xattr, 0), /* the default now; kept for fstab lines */
 	OPT("opencmd=%s", opencmd, 0),
 	OPT("cache=%s", cache, 0),
 	OPT("uid=%u", uid, 0),
@@ -512,8 +513,10 @@ enum cache_mode opts_cache_mode(const struct smbfuse_opts *o)
 void opts_print_help(const char *progname)
 {
 	printf("usage: %s //HOST[:PORT]/SHARE[/SUBDIR] MOUNTPOINT [-o opt,...] [-f] [-d]\n"
+	       "       %s --stats MOUNTPOINT\n"
 	       "\n"
-	       "Mounts an SMB1/CIFS share (dialect NT LM 0.12) through FUSE.\n"
+	       "Mounts an SMB1/CIFS share (dialect NT LM 0.12) through FUSE.  --stats prints\n"
+	       "a mount's state and counters as key: value lines (the mount's owner only).\n"
 	       "\n"
 	       "smbfuse options (-o opt,...):\n"
 	       "    username=NAME       user name (also DOMAIN/NAME or NAME%%PASS); default $USER\n"
@@ -553,14 +556,16 @@ void opts_print_help(const char *progname)
 	       "    cache=MODE          strict (default): file data cached across opens only\n"
 	       "                        under an oplock or change notification; loose: also\n"
 	       "                        without them; none: no caching, direct I/O\n"
-	       "    noxattr             no user.smbfuse.stats attribute on the mount root;\n"
-	       "                        saves ls -l two local round trips per entry\n"
+	       "    stats_xattr         also offer the counters as the user.smbfuse.stats\n"
+	       "                        attribute of the mount root (costs ls -l two local\n"
+	       "                        round trips per entry); noxattr: not (the default)\n"
 	       "\n"
 	       "Options for mount(8) and systemd (_netdev, nofail, noauto, user, x-systemd.*,\n"
 	       "...) are accepted and ignored.\n"
 	       "\n"
-	       "Exit status: 0 mounted, 1 usage error, 32 mount failure.\n"
+	       "Exit status: 0 mounted, 1 usage error, 32 mount failure; --stats: 0, or 1\n"
+	       "with a line saying why (not an smbfuse mount point, no answer in 10 s).\n"
 	       "\n"
 	       "FUSE options:\n",
-	       progname);
+	       progname, progname);
 }

@@ -32,7 +32,7 @@ struct smbfuse_opts {
 	char *servern;
 	bool sign;
 	bool nounix;
-	bool noxattr; /* no user.smbfuse.stats attribute (faster ls -l) */
+	bool stats_xattr; /* answer getxattr user.smbfuse.stats (slows ls -l) */
 	char *opencmd;
 	char *cache; /* strict | loose | none */
 

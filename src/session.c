@@ -69,6 +69,14 @@ int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params
 		   uint16_t param_len, const uint8_t *data, uint16_t data_len,
 		   uint16_t max_param, struct smb_reply *reply)
 {
+	return session_trans2_max(s, subcommand, params, param_len, data, data_len, max_param,
+				  s->max_trans_data, reply);
+}
+
+int session_trans2_max(struct session *s, uint16_t subcommand, const uint8_t *params,
+		       uint16_t param_len, const uint8_t *data, uint16_t data_len,
+		       uint16_t max_param, uint16_t max_data, struct smb_reply *reply)
+{
 	/* Sized from the request: a 4095-byte path is 8 KiB of UTF-16, a
 	 * symlink target as much again. */
 	size_t cap = TRANS2_OVERHEAD + (size_t)param_len + data_len;
@@ -81,7 +89,7 @@ int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params
 		.data = data,
 		.data_len = data_len,
 		.max_param_count = max_param,
-		.max_data_count = s->max_trans_data,
+		.max_data_count = max_data,
 	};
 
 	session_msg_begin(s, &w, buf, cap, SMB_COM_TRANSACTION2);

@@ -100,5 +100,10 @@ void session_io_learn(uint32_t *limit, uint32_t got, uint32_t safe, const char *
 int session_trans2(struct session *s, uint16_t subcommand, const uint8_t *params,
 		   uint16_t param_len, const uint8_t *data, uint16_t data_len,
 		   uint16_t max_param, struct smb_reply *reply);
+/* The same with the reply's MaxDataCount chosen by the caller (a listing
+ * asks for as much as the 16-bit field allows). */
+int session_trans2_max(struct session *s, uint16_t subcommand, const uint8_t *params,
+		       uint16_t param_len, const uint8_t *data, uint16_t data_len,
+		       uint16_t max_param, uint16_t max_data, struct smb_reply *reply);
 
 #endif

@@ -12,7 +12,8 @@
 #     naming the file; the password never shows in the daemon's
 #     /proc/PID/cmdline, its -f/-d log or an error message;
 #  5. $PASSWD and $USER; the password prompt on a tty;
-#  6. the user.smbfuse.stats attribute on the mount root;
+#  6. smbfuse --stats MOUNTPOINT (and the user.smbfuse.stats attribute of
+#     -o stats_xattr; without it getxattr is not answered at all);
 #  7. option errors, --version, --help.
 # Outside T_ROOT this test only makes the links /sbin/mount.smbfuse and
 # /usr/local/bin/smbfuse (each only where nothing of that name exists; the
@@ -395,7 +396,7 @@ if getent passwd daemon >/dev/null 2>&1; then
 	mnt=$(new_mountpoint user-env)
 	USER=daemon PASSWD=$PASS2 SMB_UNC=//127.0.0.1:$SMB_PORT/share2 smbfuse_mount_daemon "$mnt"
 	check_file_eq "USER=daemon: cat ro.txt on [share2]" "$SHARE2_DIR/ro.txt" <(cat "$mnt/ro.txt")
-	getxattr "$mnt" user.smbfuse.stats >"$T_ROOT/stats-user" 2>&1
+	"$SMBFUSE" --stats "$mnt" >"$T_ROOT/stats-user" 2>&1
 	check_contains "user in the stats of a USER=daemon mount" "$T_ROOT/stats-user" '^user: (.*[\\/])?daemon$'
 	smbfuse_umount "$mnt"
 	# The same with the password of root: daemon's logon fails.
@@ -491,18 +492,14 @@ no_password "$T_ROOT/tty-wrong.out" "the terminal after a wrong password"
 is_mounted "$mnt" && fail "mounted with a wrong password typed at the prompt"
 note "password prompt on a tty ok"
 
-# ================================================= 6. user.smbfuse.stats
+# ================================================= 6. smbfuse --stats
 mnt=$(new_mountpoint stats)
 smbfuse_mount_daemon "$mnt" -o "credentials=$CRED"
 check_reads "$mnt" "stats mount"
-listxattr "$mnt" >"$T_ROOT/xattrs" 2>&1 || { show_file "$T_ROOT/xattrs"; fail "listxattr on the mount root failed"; }
-check_contains "listxattr on the mount root" "$T_ROOT/xattrs" '^user\.smbfuse\.stats$'
-getxattr "$mnt" user.smbfuse.stats >"$T_ROOT/stats" 2>&1 || { show_file "$T_ROOT/stats"; fail "getxattr user.smbfuse.stats on the mount root failed"; }
-if command -v getfattr >/dev/null 2>&1; then
-	getfattr --only-values -n user.smbfuse.stats "$mnt" >"$T_ROOT/stats.getfattr" 2>&1 ||
-		{ show_file "$T_ROOT/stats.getfattr"; fail "getfattr -n user.smbfuse.stats failed"; }
-	check_contains "getfattr --only-values" "$T_ROOT/stats.getfattr" '^bytes_received: [0-9]+$'
-fi
+"$SMBFUSE" --stats "$mnt" >"$T_ROOT/stats" 2>&1 || { show_file "$T_ROOT/stats"; fail "smbfuse --stats on the mount point failed"; }
+# getxattr is not answered by default (ls -l would pay for it per entry).
+getxattr "$mnt" user.smbfuse.stats >"$T_ROOT/xattr-default" 2>&1 && fail "getxattr user.smbfuse.stats answered without -o stats_xattr"
+check_contains "getxattr without stats_xattr" "$T_ROOT/xattr-default" 'not supported'
 show_file "$T_ROOT/stats" 80
 for k in server share user dialect capabilities unix_extensions signing connections connection.0.state \
 	reconnects bytes_sent bytes_received op.read.count op.read.avg_us op.read.max_us; do
@@ -530,12 +527,28 @@ done
 b0=$(stat_val bytes_received "$T_ROOT/stats") r0=$(stat_val op.read.count "$T_ROOT/stats")
 head -c 300000 /dev/urandom >"$S/more.bin"
 check_file_eq "cat more.bin" "$S/more.bin" <(cat "$mnt/more.bin")
-getxattr "$mnt" user.smbfuse.stats >"$T_ROOT/stats2" 2>&1 || fail "getxattr (again) failed"
+"$SMBFUSE" --stats "$mnt" >"$T_ROOT/stats2" 2>&1 || fail "smbfuse --stats (again) failed"
 (($(stat_val bytes_received "$T_ROOT/stats2") >= b0 + 300000)) ||
 	fail "stats: bytes_received went from $b0 to $(stat_val bytes_received "$T_ROOT/stats2") after reading 300000 bytes"
 (($(stat_val op.read.count "$T_ROOT/stats2") > r0)) || fail "stats: op.read.count did not grow"
 smbfuse_umount "$mnt"
-note "user.smbfuse.stats ok"
+# -o stats_xattr: the same report as the mount root's attribute.
+mnt=$(new_mountpoint stats-xattr)
+smbfuse_mount_daemon "$mnt" -o "credentials=$CRED,stats_xattr"
+listxattr "$mnt" >"$T_ROOT/xattrs" 2>&1 || { show_file "$T_ROOT/xattrs"; fail "listxattr on the mount root failed"; }
+check_contains "listxattr on the mount root" "$T_ROOT/xattrs" '^user\.smbfuse\.stats$'
+getxattr "$mnt" user.smbfuse.stats >"$T_ROOT/stats3" 2>&1 || { show_file "$T_ROOT/stats3"; fail "getxattr user.smbfuse.stats with stats_xattr failed"; }
+if command -v getfattr >/dev/null 2>&1; then
+	getfattr --only-values -n user.smbfuse.stats "$mnt" >"$T_ROOT/stats.getfattr" 2>&1 ||
+		{ show_file "$T_ROOT/stats.getfattr"; fail "getfattr -n user.smbfuse.stats failed"; }
+	check_contains "getfattr --only-values" "$T_ROOT/stats.getfattr" '^bytes_received: [0-9]+$'
+fi
+"$SMBFUSE" --stats "$mnt" >"$T_ROOT/stats4" 2>&1 || fail "smbfuse --stats with stats_xattr failed"
+# (counters of operations and commands show once used: not compared)
+keys() { cut -d: -f1 "$1" | grep -Ev '^(op|requests)\.'; }
+check_eq "keys of --stats and of the attribute" "$(keys "$T_ROOT/stats4")" "$(keys "$T_ROOT/stats3")"
+smbfuse_umount "$mnt"
+note "smbfuse --stats and -o stats_xattr ok"
 
 # ================================================ 7. options, --version, --help
 # expect_usage WHAT REGEX ARGS...: exit status 1, REGEX on the output, no mount.
@@ -568,8 +581,9 @@ for o in username= password= credentials= domain= guest port= uid= gid= netbios 
 	grep -qF -- "$o" "$T_ROOT/help.out" || { show_file "$T_ROOT/help.out"; fail "smbfuse --help does not list $o"; }
 done
 check_contains "smbfuse --help" "$T_ROOT/help.out" '^usage: '
+check_contains "smbfuse --help" "$T_ROOT/help.out" '--stats MOUNTPOINT'
 "$SMBFUSE" -o help >"$T_ROOT/ohelp.out" 2>&1 || { show_file "$T_ROOT/ohelp.out"; fail "smbfuse -o help failed"; }
-for o in conns= echo_interval= reconnect_timeout= hard noxattr; do
+for o in conns= echo_interval= reconnect_timeout= hard stats_xattr noxattr; do
 	grep -qF -- "$o" "$T_ROOT/ohelp.out" || { show_file "$T_ROOT/ohelp.out"; fail "smbfuse -o help does not list $o"; }
 done
 note "--version, --help and -o help ok"

@@ -86,11 +86,9 @@ took=$((($(date +%s%N) - start) / 1000000))
 expect_nb "no port (445 refused)" "$b_smbd" "$b_fwd"
 ((took < 5000)) || fail "no port: the fall back from a refused 445 took $took ms"
 check_file_eq "p.txt after the fall back to 139" "$S/p.txt" <(cat "$mnt/p.txt")
-if command -v getfattr >/dev/null 2>&1; then
-	stats=$(getfattr --absolute-names --only-values -n user.smbfuse.stats "$mnt") || fail "getfattr user.smbfuse.stats"
-	grep -q '^server: 127\.0\.0\.2 port 139$' <<<"$stats" ||
-		fail "stats do not say port 139: $(grep '^server:' <<<"$stats")"
-fi
+stats=$("$SMBFUSE" --stats "$mnt") || fail "smbfuse --stats"
+grep -q '^server: 127\.0\.0\.2 port 139$' <<<"$stats" ||
+	fail "stats do not say port 139: $(grep '^server:' <<<"$stats")"
 smbfuse_umount "$mnt"
 note "no port: 445 refused, mounted over 139 with NetBIOS (${took} ms)"
 

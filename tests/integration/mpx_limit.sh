@@ -23,7 +23,7 @@ for p in "${pids[@]}"; do wait "$p" || fail "a parallel reader failed"; done
 for i in 1 2 3 4 5 6 7 8; do
 	check_eq "sha256 of f$i.bin" "$(sha256sum <"$SHARE_DIR/f$i.bin")" "$(cat "$T_ROOT/sum$i")"
 done
-stats=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.smbfuse.stats").decode())' "$mnt")
+stats=$("$SMBFUSE" --stats "$mnt") || fail "smbfuse --stats"
 mpx=$(sed -n 's/^max_mpx: //p' <<<"$stats")
 peak=$(sed -n 's/^connection\.0\.peak_in_flight: //p' <<<"$stats")
 check_eq "MaxMpxCount the server advertised" 4 "$mpx"

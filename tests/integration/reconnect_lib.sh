@@ -10,7 +10,7 @@
 #                                holding the server end of those connections
 #   rc_kill_serving [PID]        kill -9 them; RC_KILLED = how many
 #   rc_smbstatus_ports           client ports smbstatus -p lists (one a line)
-#   rc_stats MNT                 the user.smbfuse.stats xattr of MNT
+#   rc_stats MNT                 smbfuse --stats MNT
 #   rc_stat_value MNT KEY        the value of the line "KEY: value" ('' if none)
 #   rc_log_count LOG REGEX       lines matching REGEX (extended, -i) in LOG
 #   rc_wait_log WHAT LOG REGEX N SECONDS   wait for >= N such lines, else fail
@@ -178,9 +178,10 @@ rc_smbstatus_ports() {
 
 # ------------------------------------------------------------ stats / logs
 
-# rc_stats MNT: the stats xattr (bounded: a hung mount must not hang us).
+# rc_stats MNT: the mount's counters (bounded: a hung mount must not hang
+# us; smbfuse --stats gives up after 10 s by itself).
 rc_stats() {
-	timeout 30 python3 -c 'import os, sys; sys.stdout.write(os.getxattr(sys.argv[1], "user.smbfuse.stats").decode())' "$1"
+	timeout 30 "$SMBFUSE" --stats "$1"
 }
 
 # rc_stat_value MNT KEY

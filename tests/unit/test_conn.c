@@ -257,6 +257,36 @@ static void test_late_answer(void)
 	CHECK(sv.saw_eof_after_late); /* we sent FIN when abandoning */
 }
 
+/* Requests are counted by command, and TRANSACTION2 by subcommand (the
+ * first setup word), whatever their answer. */
+static void test_counts_by_command(void)
+{
+	struct server sv;
+	struct conn_ledger l;
+	struct conn_stats st;
+	struct conn *c = start(&sv, SCENE_ANSWER, 4);
+	uint8_t buf[256], params[12] = { 0 };
+	struct smb_reply reply = { 0 };
+	struct wr w;
+	struct smb_trans2_req t2 = { .subcommand = TRANS2_FIND_NEXT2, .params = params,
+				     .param_len = sizeof(params), .max_param_count = 8,
+				     .max_data_count = 0xFFFF };
+
+	CHECK_INT(echo(c, false, &l), 0);
+	CHECK_INT(echo(c, false, &l), 0);
+	conn_msg_begin(c, &w, buf, sizeof(buf), SMB_COM_TRANSACTION2, 0, 0);
+	CHECK_INT(smb_trans2_encode(&w, &t2), 0);
+	conn_call(c, &w, &reply); /* the scripted answer is no TRANS2 reply */
+	smb_reply_clear(&reply);
+	conn_get_stats(c, &st);
+	CHECK_INT(st.requests, 3);
+	CHECK_INT(st.by_command[SMB_COM_ECHO], 2);
+	CHECK_INT(st.by_command[SMB_COM_TRANSACTION2], 1);
+	CHECK_INT(st.by_trans2[TRANS2_FIND_NEXT2], 1);
+	CHECK_INT(st.by_trans2[TRANS2_FIND_FIRST2], 0);
+	finish(&sv, c);
+}
+
 static void test_unknown(void)
 {
 	struct server sv;
@@ -410,6 +440,7 @@ int main(void)
 	test_answered();
 	test_lost();
 	test_late_answer();
+	test_counts_by_command();
 	test_unknown();
 	test_garbled();
 	test_server_event();

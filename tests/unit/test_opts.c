@@ -96,6 +96,27 @@ static void test_unc_forms(void)
 	opts_free(&o);
 }
 
+/* getxattr is off unless stats_xattr; noxattr (old fstab lines) is the
+ * default, and the later option wins. */
+static void test_stats_xattr(void)
+{
+	struct smbfuse_opts o;
+	char *err;
+	const char *cases[][2] = { { "guest", "0" },
+				   { "guest,noxattr", "0" },
+				   { "guest,stats_xattr", "1" },
+				   { "guest,stats_xattr,noxattr", "0" } };
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+							   cases[i][0], NULL }),
+			  0);
+		CHECK_INT(o.stats_xattr, cases[i][1][0] == '1');
+		g_free(err);
+		opts_free(&o);
+	}
+}
+
 static void test_validation(void)
 {
 	struct smbfuse_opts o;
@@ -221,6 +242,7 @@ static void test_scrub(void)
 int main(void)
 {
 	test_unc_forms();
+	test_stats_xattr();
 	test_validation();
 	test_credentials();
 	test_scrub();

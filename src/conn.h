@@ -139,6 +139,10 @@ struct conn_req;
  * Returns NULL and sets *err when the request was not sent (message
  * overflow, connection not usable, send failure). */
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err);
+/* The same for a message whose last len bytes are sent from data, after
+ * w's bytes (a write's payload, never copied into the message buffer). */
+struct conn_req *conn_submit_data(struct conn *c, struct wr *w, const void *data, size_t len,
+				  int *err);
 /* The same for a request that may wait for its answer indefinitely
  * (NT_TRANSACT_NOTIFY_CHANGE): no reply timeout, it does not make the
  * connection look busy to the keepalive, and it fails at once when the

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 
 #include "log.h"
+#include "writebehind.h"
 
 static struct smbfuse *fs_get(void)
 {
@@ -417,6 +418,7 @@ static int refreshed(struct smbfuse *fs, const char *path, int ret)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
 	bool negative;
@@ -488,6 +490,7 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 
 static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct collect_ctx cc = { .fs = fs_get(), .dir = path };
 
 	/* The kernel keeps the listing's pages as long as ours is valid: both
@@ -519,6 +522,7 @@ out:;
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
 	enum fuse_fill_dir_flags fill = (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0;
 
@@ -640,6 +644,39 @@ static void choose_file_caching(struct smbfuse *fs, const char *path,
 		cache_put_stamp(fs->cache, ticket, path, info->write_time, info->size);
 }
 
+/* A queued write, sent from a write-behind worker: the call write(2)
+ * itself made before (same retry and re-open rules). */
+static int wb_send(void *owner, const char *path, const void *buf, size_t len, uint64_t off)
+{
+	struct fs_handle *h = owner;
+	struct smbfuse *fs = h->wb_ctx;
+	size_t done = 0;
+
+	while (done < len) {
+		int n = FH_CALL(fs, h, path, POOL_OP_REDO,
+				client_write(cl, fid, (const char *)buf + done, len - done,
+					     off + done));
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	cache_invalidate_file(fs->cache, path); /* size and times changed */
+	return 0;
+}
+
+/* Write-behind (writebehind.h) for handles open for writing, except those
+ * whose writer asked for every write to be on the server before write(2)
+ * returns. */
+static void wb_attach(struct smbfuse *fs, struct fs_handle *h)
+{
+	if (!handle_writable(h) || (h->reopen_flags & (O_SYNC | O_DSYNC)) || fs->opts->nowb)
+		return;
+	h->wb_ctx = fs;
+	h->wb = wb_new(wb_send, h);
+}
+
 /* Keeps a reference of the session an open ran on (for its handle),
  * replacing one kept by an earlier attempt. */
 static void ret_session(struct session **keep, struct session *s)
@@ -656,6 +693,7 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 {
 	if (ret == 0) {
 		struct fs_handle *h = fs_handle_new(s, fid, flags, id);
+		wb_attach(fs, h);
 		handles_add(fs, path, h);
 		fi->fh = (uint64_t)(uintptr_t)h;
 		choose_file_caching(fs, path, id, ticket, fi);
@@ -666,6 +704,7 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
@@ -696,6 +735,7 @@ static struct client_owner caller_owner(const struct smbfuse *fs)
 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct client_owner own = caller_owner(fs);
 	struct session *s = NULL;
@@ -718,6 +758,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
@@ -730,24 +771,35 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 		    struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	struct fs_handle *h = handle_of(fi);
 	if (offset < 0)
 		return -EINVAL;
-	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-					     client_write(cl, fid, buf, size, (uint64_t)offset)));
+	int queued = wb_write(h->wb, path, buf, size, (uint64_t)offset);
+	if (queued < 0)
+		return queued;
+	int ret = queued ? (int)size
+			 : TIMED(STATS_WRITE,
+				 FH_CALL(fs, h, path, POOL_OP_REDO,
+					 client_write(cl, fid, buf, size, (uint64_t)offset)));
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
 
-/* Every write has reached the server when write(2) returned, so close(2)
- * has nothing to push; fsync asks the server to flush to its disk. */
+/* close(2): the writes still queued go out now, and any that failed fail
+ * the close (the writer's last chance to hear of it); fsync asks the
+ * server to flush to its disk as well. */
 static int fs_flush(const char *path, struct fuse_file_info *fi)
 {
-	return 0;
+	(void)path;
+	return wb_drain(handle_of(fi)->wb, NULL, NULL);
 }
 
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	int ret = wb_drain(handle_of(fi)->wb, NULL, NULL);
+	if (ret < 0)
+		return ret;
 	return TIMED(STATS_FSYNC, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 						   client_flush(cl, fid)));
 }
@@ -757,6 +809,10 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 
+	/* Flush reported any failure; nobody is left to tell now.  The queue
+	 * itself goes with the handle's last reference (an oplock break may
+	 * still be looking at it). */
+	wb_drain(h->wb, NULL, NULL);
 	handles_remove(fs, path, h);
 	int ret = TIMED(STATS_RELEASE, fs_handle_close(h, fs->client));
 	if (ret < 0)
@@ -767,6 +823,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	if (size < 0)
 		return -EINVAL;
@@ -785,6 +842,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int fs_unlink(const char *path)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	/* The other names lose a link. */
 	char **others = linknames_others(fs->links, path);
@@ -834,6 +892,7 @@ static int rename_attempt(struct client *cl, const char *from, const char *to, b
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
@@ -872,6 +931,7 @@ static GPtrArray *writable_handles(struct smbfuse *fs, const char *path)
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 
 	/* Through open handles when there are any: a time set by path would
@@ -905,6 +965,7 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	bool is_dir = false;
 
@@ -923,6 +984,7 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 
 	/* Without UNIX extensions every file shows the same owner: giving a
@@ -951,6 +1013,7 @@ static int fs_symlink(const char *target, const char *path)
 
 static int fs_link(const char *from, const char *to)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 					    client_link(cl, from, to)));
@@ -996,6 +1059,7 @@ static int handle_lock(struct fs_handle *h, struct client *cl, uint16_t fid, uin
 
 static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	unsigned delay = 10;
@@ -1020,6 +1084,7 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 
 static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	int kind = op & ~LOCK_NB;
@@ -1046,6 +1111,7 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 
 static int fs_statfs(const char *path, struct statvfs *st)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_STATFS, FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_statfs(cl, st)));
 }
@@ -1156,10 +1222,18 @@ static struct fs_handle *handle_by_fid(struct smbfuse *fs, struct conn *c, uint1
 	return found;
 }
 
+/* Stops waiting for a handle's queued writes in an oplock break once the
+ * connection is gone: the oplock went with it, and the writes' re-sending
+ * may need this very thread's connection to be let go. */
+static bool conn_gone(void *arg)
+{
+	return !conn_alive(arg);
+}
+
 /* An oplock break (MS-CIFS 3.2.5.42): another client opened a file we hold
- * an oplock on, and the server holds its open until we answer.  Nothing of
- * ours is dirty (writes go through at once), so: answer at once, then drop
- * what the kernel cached of the file. */
+ * an oplock on, and the server holds its open until we answer.  The
+ * handle's queued writes go out first (the other client must find them),
+ * then the answer, then we drop what the kernel cached of the file. */
 void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 {
 	struct smbfuse *fs = arg;
@@ -1178,6 +1252,7 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 		log_debug("oplock break for FID %u, which is closed", fid);
 		return;
 	}
+	wb_drain(h->wb, conn_gone, c);
 	g_mutex_lock(&h->lock);
 	uint8_t held = h->oplock;
 	h->oplock = level == OPLOCK_BREAK_TO_LEVEL_II ? OPLOCK_LEVEL_II : OPLOCK_NONE;

@@ -33,6 +33,7 @@ struct smbfuse_opts {
 	bool sign;
 	bool nounix;
 	bool noxattr; /* no user.smbfuse.stats attribute (faster ls -l) */
+	bool nowb;    /* every write on the server before write(2) returns */
 	char *opencmd;
 	char *cache; /* strict | loose | none */
 

@@ -629,7 +629,23 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
 		g_free(frame);
 		return;
 	}
-	if (c->signing && !signing_verify(c->sign_key, c->sign_key_len, frame, len, req->seq + 1)) {
+	/* The MD5 over the reply runs outside the lock, so that senders are
+	 * not held up behind a large read's checksum; the request is looked
+	 * up again after it (the connection may have failed it meanwhile). */
+	bool sig_ok = true;
+	if (c->signing) {
+		uint32_t seq = req->seq;
+		g_mutex_unlock(&c->lock);
+		sig_ok = signing_verify(c->sign_key, c->sign_key_len, frame, len, seq + 1);
+		g_mutex_lock(&c->lock);
+		struct conn_req *again = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(mid));
+		if (again != req || req->seq != seq) {
+			g_mutex_unlock(&c->lock);
+			g_free(frame);
+			return;
+		}
+	}
+	if (!sig_ok) {
 		/* The server ran the request, but nothing in the answer can be
 		 * believed: the request is LOST, and so is the connection. */
 		log_err("bad signature on reply from %s: dropping the connection", c->peer);

@@ -109,7 +109,9 @@ void conn_set_established(struct conn *c);
 /* Negotiated limits: max requests in flight, max message size. */
 void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg);
 /* Turns on signing with key (copied) from the next message on; the next
- * sequence number is `seq` (MS-CIFS 3.2.4.1.1). */
+ * sequence number is `seq` (MS-CIFS 3.2.4.1.1).  At most once per
+ * connection: the receiver reads the key without the lock once it has seen
+ * signing on. */
 void conn_start_signing(struct conn *c, const uint8_t *key, size_t key_len, uint32_t seq);
 
 /* Server-initiated messages: fn(arg, c, msg) runs on the event thread with

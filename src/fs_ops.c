@@ -266,6 +266,15 @@ static char *stats_report(struct smbfuse *fs)
 		(unsigned long long)ns.notifications, (unsigned long long)ns.changes,
 		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
+	struct wb_stats ws;
+	wb_get_stats(&ws);
+	g_string_append_printf(out,
+			       "writebehind.queued: %llu\nwritebehind.direct: %llu\n"
+			       "writebehind.waits: %llu\nwritebehind.failures: %llu\n"
+			       "writebehind.peak_bytes: %zu\n",
+			       (unsigned long long)ws.queued, (unsigned long long)ws.direct,
+			       (unsigned long long)ws.waits, (unsigned long long)ws.failures,
+			       ws.peak_bytes);
 	stats_append(&fs->stats, out);
 	session_unref(s);
 	return g_string_free(out, FALSE);
@@ -767,6 +776,18 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 					 client_read(cl, fid, buf, size, (uint64_t)offset, eof)));
 }
 
+/* An exclusive or batch oplock: no other client has the file open (the
+ * server breaks the oplock, and we flush, before it lets one in), so
+ * writes may wait here a little (MS-CIFS 3.2.4.x: the holder may cache
+ * writes), as the Linux client does. */
+static bool handle_exclusive(struct fs_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	bool held = h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH;
+	g_mutex_unlock(&h->lock);
+	return held;
+}
+
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
 		    struct fuse_file_info *fi)
 {
@@ -774,7 +795,21 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	struct fs_handle *h = handle_of(fi);
 	if (offset < 0)
 		return -EINVAL;
-	int queued = wb_write(h->wb, path, buf, size, (uint64_t)offset);
+	int queued = 0;
+	if (h->wb && handle_exclusive(h)) {
+		queued = wb_write(h->wb, path, buf, size, (uint64_t)offset);
+		/* The oplock broken meanwhile: the break's flush may have
+		 * missed this one, so it goes out before write(2) returns. */
+		if (queued > 0 && !handle_exclusive(h)) {
+			int err = wb_drain(h->wb, NULL, NULL);
+			if (err < 0)
+				queued = err;
+		}
+	} else {
+		/* After what was queued under the oplock; its failure fails
+		 * this write too. */
+		queued = wb_drain(h->wb, NULL, NULL);
+	}
 	if (queued < 0)
 		return queued;
 	int ret = queued ? (int)size

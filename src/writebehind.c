@@ -19,9 +19,9 @@ struct wb {
 	wb_send_fn send;
 	void *owner;
 	GQueue items;     /* struct wb_item, oldest first */
-	uint64_t cur_seq; /* the item being sent, 0: none */
-	size_t bytes;     /* queued, the one being sent included */
-	bool scheduled;   /* a worker owns the queue until it finds it empty */
+	struct wb_item *sending[WB_SENDERS]; /* being sent (NULL: free slot) */
+	size_t bytes;     /* queued, those being sent included */
+	unsigned workers; /* working on the queue (at most WB_SENDERS) */
 	int error;
 };
 
@@ -47,10 +47,30 @@ static void setup(void)
 /* The oldest write of q not yet done (UINT64_MAX: none). */
 static uint64_t oldest_locked(const struct wb *q)
 {
-	if (q->cur_seq)
-		return q->cur_seq;
 	const struct wb_item *it = g_queue_peek_head((GQueue *)&q->items);
-	return it ? it->seq : UINT64_MAX;
+	uint64_t oldest = it ? it->seq : UINT64_MAX;
+	for (int i = 0; i < WB_SENDERS; i++)
+		if (q->sending[i] && q->sending[i]->seq < oldest)
+			oldest = q->sending[i]->seq;
+	return oldest;
+}
+
+/* May the next queued write go out while those being sent are in flight?
+ * Only if it touches none of their bytes: two writes to the same bytes
+ * must land in the order they were made. */
+static int free_slot_locked(const struct wb *q, const struct wb_item *next)
+{
+	int slot = -1;
+	for (int i = 0; i < WB_SENDERS; i++) {
+		const struct wb_item *o = q->sending[i];
+		if (!o) {
+			slot = i;
+			continue;
+		}
+		if (next->off < o->off + o->len && o->off < next->off + next->len)
+			return -1;
+	}
+	return slot;
 }
 
 static void item_free(struct wb_item *it)
@@ -59,19 +79,24 @@ static void item_free(struct wb_item *it)
 	g_free(it);
 }
 
-/* Sends q's items in order until none is left.  After an error the rest
- * are dropped: the writer has been told (wb_error), and data that
- * followed a lost write must not land as if nothing was missing. */
+/* Sends q's items until none is left (or the next one must wait for one
+ * another worker is sending).  Up to WB_SENDERS workers share a queue, so
+ * that the next write's requests are on the wire while the server answers
+ * the last ones of the previous write.  After an error the rest are
+ * dropped: the writer has been told (wb_error), and data that followed a
+ * lost write must not land as if nothing was missing. */
 static void worker(gpointer data, gpointer unused)
 {
 	struct wb *q = data;
 	(void)unused;
 	g_mutex_lock(&lock);
 	for (;;) {
-		struct wb_item *it = g_queue_pop_head(&q->items);
-		if (!it)
+		struct wb_item *it = g_queue_peek_head(&q->items);
+		int slot = it ? free_slot_locked(q, it) : -1;
+		if (slot < 0)
 			break;
-		q->cur_seq = it->seq;
+		g_queue_pop_head(&q->items);
+		q->sending[slot] = it;
 		int err = q->error;
 		g_mutex_unlock(&lock);
 		if (!err) {
@@ -87,14 +112,16 @@ static void worker(gpointer data, gpointer unused)
 			q->error = err;
 			stats.failures++;
 		}
-		q->cur_seq = 0;
+		q->sending[slot] = NULL;
 		q->bytes -= it->len;
 		stats.bytes -= it->len;
 		item_free(it);
 		g_cond_broadcast(&cond);
 	}
-	/* The last touch of q: wb_free waits for it. */
-	q->scheduled = false;
+	/* The last touch of q: wb_free waits for it.  A write left behind
+	 * (it overlapped one being sent) is taken by that one's worker, which
+	 * looks again after its send. */
+	q->workers--;
 	g_cond_broadcast(&cond);
 	g_mutex_unlock(&lock);
 }
@@ -135,7 +162,7 @@ int wb_free(struct wb *q)
 		return 0;
 	g_mutex_lock(&lock);
 	drain_locked(q, next_seq, NULL, NULL);
-	while (q->scheduled)
+	while (q->workers)
 		g_cond_wait(&cond, &lock);
 	g_hash_table_remove(all, q);
 	int err = q->error;
@@ -182,8 +209,8 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 	if (stats.bytes > stats.peak_bytes)
 		stats.peak_bytes = stats.bytes;
 	stats.queued++;
-	if (!q->scheduled) {
-		q->scheduled = true;
+	if (q->workers < WB_SENDERS) {
+		q->workers++;
 		g_thread_pool_push(workers, q, NULL);
 	}
 	g_mutex_unlock(&lock);

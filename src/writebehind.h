@@ -6,8 +6,8 @@
  * - Errors: the first failure of a queued write is kept on its handle; the
  *   handle's next write, fsync, flush (close) fails with it (every later
  *   one too), and what was queued after it is dropped, never sent.
- * - Order: one handle's writes are sent one after another in the order
- *   write(2) made them; anything that looks at a file or changes it by
+ * - Order: one handle's writes are sent in the order write(2) made them
+ *   (WB_SENDERS at a time, never two to the same bytes at once); anything that looks at a file or changes it by
  *   another way (read, getattr, truncate, lock, open, rename, ...) first
  *   waits for the writes queued before it (wb_drain_all), so it never sees
  *   the server without them.
@@ -31,8 +31,14 @@ typedef int (*wb_send_fn)(void *owner, const char *path, const void *buf, size_t
 
 #define WB_WINDOW (4u << 20)
 #define WB_BUDGET (32u << 20)
-/* Handles sent at once (worker threads); others wait their turn. */
+/* Worker threads over all handles (others wait their turn), and how many
+ * of one handle's writes are sent at once (never two to the same bytes).
+ * One for now: a second write that extends the file while the first is in
+ * flight starts past the end of file client_write knows, which takes its
+ * past-the-end check (an exclusive lock and a size query, client_io.c)
+ * and so waits for the first anyway. */
 #define WB_THREADS 8
+#define WB_SENDERS 1
 
 struct wb;
 

@@ -812,9 +812,10 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	}
 	if (queued < 0)
 		return queued;
-	int ret = queued ? (int)size
-			 : TIMED(STATS_WRITE,
-				 FH_CALL(fs, h, path, POOL_OP_REDO,
+	/* Counted either way (a queued write: the time to queue it). */
+	int ret = TIMED(STATS_WRITE,
+			queued ? (int)size
+			       : FH_CALL(fs, h, path, POOL_OP_REDO,
 					 client_write(cl, fid, buf, size, (uint64_t)offset)));
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);

@@ -541,26 +541,26 @@ ssize_t client_read(struct client *c, uint16_t fid, void *buf, size_t size, uint
 }
 
 /* Writes [off, off + size) as chunk-sized WRITE_ANDX requests, all in
- * flight at once. */
+ * flight at once.  Each payload goes to the socket from buf itself, after
+ * its header (conn_submit_data), never copied. */
 static int write_round(struct session *s, uint16_t fid, const uint8_t *buf, size_t size,
 		       uint64_t off, uint32_t chunk, struct io_round *r)
 {
 	size_t nreq = (size + chunk - 1) / chunk;
 	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
-	size_t msg_cap = (size_t)chunk + SMALL_MSG;
-	uint8_t *msg = g_malloc(msg_cap);
+	uint8_t msg[SMALL_MSG];
 	bool stopped = false;
 	int err = 0;
 
-	/* One message buffer serves all chunks: conn_submit has sent a
+	/* One header buffer serves all chunks: conn_submit_data has sent a
 	 * message by the time it returns. */
 	for (size_t i = 0; i < nreq; i++) {
 		struct wr w;
 		uint32_t len = (uint32_t)MIN((size_t)chunk, size - i * chunk);
-		session_msg_begin(s, &w, msg, msg_cap, SMB_COM_WRITE_ANDX);
-		err = smb_write_andx_encode(&w, fid, off + i * chunk, 0, buf + i * chunk, len);
+		session_msg_begin(s, &w, msg, sizeof(msg), SMB_COM_WRITE_ANDX);
+		err = smb_write_andx_encode_head(&w, fid, off + i * chunk, 0, len);
 		if (err == 0)
-			reqs[i] = conn_submit(s->conn, &w, &err);
+			reqs[i] = conn_submit_data(s->conn, &w, buf + i * chunk, len, &err);
 		if (!reqs[i])
 			break;
 	}
@@ -585,7 +585,6 @@ static int write_round(struct session *s, uint16_t fid, const uint8_t *buf, size
 		smb_reply_clear(&reply);
 	}
 	g_free(reqs);
-	g_free(msg);
 	return err;
 }
 

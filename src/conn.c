@@ -148,11 +148,15 @@ void smb_reply_clear(struct smb_reply *r)
 
 /* ---- socket helpers ---- */
 
-static int write_full(int fd, const void *buf, size_t len)
+/* Sends head then data (a write's payload from where it lies: no copy into
+ * the message buffer). */
+static int write_full2(int fd, const void *head, size_t head_len, const void *data,
+		       size_t data_len)
 {
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+	struct iovec iov[2] = { { (void *)head, head_len }, { (void *)data, data_len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = data_len ? 2 : 1 };
+	while (mh.msg_iovlen) {
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -162,10 +166,22 @@ static int write_full(int fd, const void *buf, size_t len)
 				return -ETIMEDOUT;
 			return -errno;
 		}
-		p += n;
-		len -= (size_t)n;
+		while (mh.msg_iovlen && (size_t)n >= mh.msg_iov->iov_len) {
+			n -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen) {
+			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + n;
+			mh.msg_iov->iov_len -= (size_t)n;
+		}
 	}
 	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	return write_full2(fd, buf, len, NULL, 0);
 }
 
 static int read_full(int fd, void *buf, size_t len)
@@ -613,7 +629,23 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
 		g_free(frame);
 		return;
 	}
-	if (c->signing && !signing_verify(c->sign_key, c->sign_key_len, frame, len, req->seq + 1)) {
+	/* The MD5 over the reply runs outside the lock, so that senders are
+	 * not held up behind a large read's checksum; the request is looked
+	 * up again after it (the connection may have failed it meanwhile). */
+	bool sig_ok = true;
+	if (c->signing) {
+		uint32_t seq = req->seq;
+		g_mutex_unlock(&c->lock);
+		sig_ok = signing_verify(c->sign_key, c->sign_key_len, frame, len, seq + 1);
+		g_mutex_lock(&c->lock);
+		struct conn_req *again = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(mid));
+		if (again != req || req->seq != seq) {
+			g_mutex_unlock(&c->lock);
+			g_free(frame);
+			return;
+		}
+	}
+	if (!sig_ok) {
 		/* The server ran the request, but nothing in the answer can be
 		 * believed: the request is LOST, and so is the connection. */
 		log_err("bad signature on reply from %s: dropping the connection", c->peer);
@@ -920,9 +952,11 @@ static void count_request_locked(struct conn *c, const uint8_t *smb, size_t smb_
 	}
 }
 
-static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, int *err)
+static struct conn_req *submit(struct conn *c, struct wr *w, const void *data, size_t data_len,
+			       bool long_lived, int *err)
 {
-	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN) {
+	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN ||
+	    w->pos - NETBIOS_HDR_LEN + data_len > NETBIOS_MAX_LEN) {
 		*err = -EMSGSIZE;
 		return NULL;
 	}
@@ -947,11 +981,11 @@ static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, in
 	if (c->in_flight > c->stats.peak_in_flight)
 		c->stats.peak_in_flight = c->in_flight;
 	count_request_locked(c, smb, smb_len);
-	c->stats.bytes_sent += w->pos;
+	c->stats.bytes_sent += w->pos + data_len;
 	g_hash_table_insert(c->pending, GUINT_TO_POINTER(req->mid), req);
 	g_mutex_unlock(&c->lock);
 
-	netbios_encode_header(w->data, NB_SESSION_MESSAGE, (uint32_t)smb_len);
+	netbios_encode_header(w->data, NB_SESSION_MESSAGE, (uint32_t)(smb_len + data_len));
 	smb[30] = (uint8_t)req->mid;
 	smb[31] = (uint8_t)(req->mid >> 8);
 
@@ -960,11 +994,12 @@ static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, in
 	if (c->signing) {
 		req->seq = c->seq;
 		c->seq += 2;
-		signing_sign(c->sign_key, c->sign_key_len, smb, smb_len, req->seq);
+		signing_sign_data(c->sign_key, c->sign_key_len, smb, smb_len, data, data_len,
+				  req->seq);
 	}
 	if (log_debug_enabled())
 		log_hexdump("sending", smb, smb_len < 96 ? smb_len : 96);
-	ret = write_full(c->fd, w->data, w->pos);
+	ret = write_full2(c->fd, w->data, w->pos, data, data_len);
 	g_mutex_unlock(&c->send_lock);
 	if (ret < 0) {
 		/* Whatever part of the message went out can never be completed
@@ -1030,12 +1065,18 @@ int conn_send_oneway(struct conn *c, struct wr *w)
 
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
 {
-	return submit(c, w, false, err);
+	return submit(c, w, NULL, 0, false, err);
+}
+
+struct conn_req *conn_submit_data(struct conn *c, struct wr *w, const void *data, size_t len,
+				  int *err)
+{
+	return submit(c, w, data, len, false, err);
 }
 
 struct conn_req *conn_submit_long(struct conn *c, struct wr *w, int *err)
 {
-	return submit(c, w, true, err);
+	return submit(c, w, NULL, 0, true, err);
 }
 
 /* Hands the finished request's outcome to the caller and frees it. */

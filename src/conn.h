@@ -109,7 +109,9 @@ void conn_set_established(struct conn *c);
 /* Negotiated limits: max requests in flight, max message size. */
 void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg);
 /* Turns on signing with key (copied) from the next message on; the next
- * sequence number is `seq` (MS-CIFS 3.2.4.1.1). */
+ * sequence number is `seq` (MS-CIFS 3.2.4.1.1).  At most once per
+ * connection: the receiver reads the key without the lock once it has seen
+ * signing on. */
 void conn_start_signing(struct conn *c, const uint8_t *key, size_t key_len, uint32_t seq);
 
 /* Server-initiated messages: fn(arg, c, msg) runs on the event thread with
@@ -139,6 +141,10 @@ struct conn_req;
  * Returns NULL and sets *err when the request was not sent (message
  * overflow, connection not usable, send failure). */
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err);
+/* The same for a message whose last len bytes are sent from data, after
+ * w's bytes (a write's payload, never copied into the message buffer). */
+struct conn_req *conn_submit_data(struct conn *c, struct wr *w, const void *data, size_t len,
+				  int *err);
 /* The same for a request that may wait for its answer indefinitely
  * (NT_TRANSACT_NOTIFY_CHANGE): no reply timeout, it does not make the
  * connection look busy to the keepalive, and it fails at once when the

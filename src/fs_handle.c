@@ -8,6 +8,7 @@
 #include <sys/file.h>
 
 #include "log.h"
+#include "writebehind.h"
 
 struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
 				const struct client_open_info *id)
@@ -39,6 +40,7 @@ void fs_handle_unref(struct fs_handle *h)
 {
 	if (!h || !g_atomic_int_dec_and_test(&h->refs))
 		return;
+	wb_free(h->wb);
 	session_unref(h->session);
 	g_array_free(h->ranges, TRUE);
 	g_array_free(h->flocks, TRUE);

@@ -41,6 +41,10 @@ struct fs_handle {
 	GMutex lock_mutex;
 	GArray *ranges; /* fcntl locks: struct lock_range */
 	GArray *flocks; /* flock locks: struct fs_flock */
+	/* Write-behind queue (writebehind.h), NULL for handles that write
+	 * through; wb_ctx is the mount, for the queue's sends. */
+	struct wb *wb;
+	void *wb_ctx;
 };
 
 struct fs_flock {

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "stats_ioctl.h"
+#include "writebehind.h"
 
 static struct smbfuse *fs_get(void)
 {
@@ -271,6 +272,15 @@ static char *stats_report(struct smbfuse *fs)
 		(unsigned long long)ns.notifications, (unsigned long long)ns.changes,
 		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
+	struct wb_stats ws;
+	wb_get_stats(&ws);
+	g_string_append_printf(out,
+			       "writebehind.queued: %llu\nwritebehind.direct: %llu\n"
+			       "writebehind.waits: %llu\nwritebehind.failures: %llu\n"
+			       "writebehind.peak_bytes: %zu\n",
+			       (unsigned long long)ws.queued, (unsigned long long)ws.direct,
+			       (unsigned long long)ws.waits, (unsigned long long)ws.failures,
+			       ws.peak_bytes);
 	stats_append(&fs->stats, out);
 	stats_append_requests(out, by_command, by_trans2, CONN_TRANS2_SUBS);
 	session_unref(s);
@@ -453,6 +463,7 @@ static int refreshed(struct smbfuse *fs, const char *path, int ret)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
 	bool negative;
@@ -578,6 +589,7 @@ out:
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
 	enum fuse_fill_dir_flags fill = (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0;
 	bool cached;
@@ -706,6 +718,39 @@ static void choose_file_caching(struct smbfuse *fs, const char *path,
 		cache_put_stamp(fs->cache, ticket, path, info->write_time, info->size);
 }
 
+/* A queued write, sent from a write-behind worker: the call write(2)
+ * itself made before (same retry and re-open rules). */
+static int wb_send(void *owner, const char *path, const void *buf, size_t len, uint64_t off)
+{
+	struct fs_handle *h = owner;
+	struct smbfuse *fs = h->wb_ctx;
+	size_t done = 0;
+
+	while (done < len) {
+		int n = FH_CALL(fs, h, path, POOL_OP_REDO,
+				client_write(cl, fid, (const char *)buf + done, len - done,
+					     off + done));
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	cache_invalidate_file(fs->cache, path); /* size and times changed */
+	return 0;
+}
+
+/* Write-behind (writebehind.h) for handles open for writing, except those
+ * whose writer asked for every write to be on the server before write(2)
+ * returns. */
+static void wb_attach(struct smbfuse *fs, struct fs_handle *h)
+{
+	if (!handle_writable(h) || (h->reopen_flags & (O_SYNC | O_DSYNC)) || fs->opts->nowb)
+		return;
+	h->wb_ctx = fs;
+	h->wb = wb_new(wb_send, h);
+}
+
 /* Keeps a reference of the session an open ran on (for its handle),
  * replacing one kept by an earlier attempt. */
 static void ret_session(struct session **keep, struct session *s)
@@ -722,6 +767,7 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 {
 	if (ret == 0) {
 		struct fs_handle *h = fs_handle_new(s, fid, flags, id);
+		wb_attach(fs, h);
 		handles_add(fs, path, h);
 		fi->fh = (uint64_t)(uintptr_t)h;
 		choose_file_caching(fs, path, id, ticket, fi);
@@ -732,6 +778,7 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
@@ -762,6 +809,7 @@ static struct client_owner caller_owner(const struct smbfuse *fs)
 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct client_owner own = caller_owner(fs);
 	struct session *s = NULL;
@@ -784,6 +832,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
@@ -792,28 +841,66 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 					 client_read(cl, fid, buf, size, (uint64_t)offset, eof)));
 }
 
+/* An exclusive or batch oplock: no other client has the file open (the
+ * server breaks the oplock, and we flush, before it lets one in), so
+ * writes may wait here a little (MS-CIFS 3.2.4.x: the holder may cache
+ * writes), as the Linux client does. */
+static bool handle_exclusive(struct fs_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	bool held = h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH;
+	g_mutex_unlock(&h->lock);
+	return held;
+}
+
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
 		    struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	struct fs_handle *h = handle_of(fi);
 	if (offset < 0)
 		return -EINVAL;
-	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-					     client_write(cl, fid, buf, size, (uint64_t)offset)));
+	int queued = 0;
+	if (h->wb && handle_exclusive(h)) {
+		queued = wb_write(h->wb, path, buf, size, (uint64_t)offset);
+		/* The oplock broken meanwhile: the break's flush may have
+		 * missed this one, so it goes out before write(2) returns. */
+		if (queued > 0 && !handle_exclusive(h)) {
+			int err = wb_drain(h->wb, NULL, NULL);
+			if (err < 0)
+				queued = err;
+		}
+	} else {
+		/* After what was queued under the oplock; its failure fails
+		 * this write too. */
+		queued = wb_drain(h->wb, NULL, NULL);
+	}
+	if (queued < 0)
+		return queued;
+	/* Counted either way (a queued write: the time to queue it). */
+	int ret = TIMED(STATS_WRITE,
+			queued ? (int)size
+			       : FH_CALL(fs, h, path, POOL_OP_REDO,
+					 client_write(cl, fid, buf, size, (uint64_t)offset)));
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
 
-/* Every write has reached the server when write(2) returned, so close(2)
- * has nothing to push; fsync asks the server to flush to its disk. */
+/* close(2): the writes still queued go out now, and any that failed fail
+ * the close (the writer's last chance to hear of it); fsync asks the
+ * server to flush to its disk as well. */
 static int fs_flush(const char *path, struct fuse_file_info *fi)
 {
-	return 0;
+	(void)path;
+	return wb_drain(handle_of(fi)->wb, NULL, NULL);
 }
 
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	int ret = wb_drain(handle_of(fi)->wb, NULL, NULL);
+	if (ret < 0)
+		return ret;
 	return TIMED(STATS_FSYNC, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 						   client_flush(cl, fid)));
 }
@@ -823,6 +910,10 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 
+	/* Flush reported any failure; nobody is left to tell now.  The queue
+	 * itself goes with the handle's last reference (an oplock break may
+	 * still be looking at it). */
+	wb_drain(h->wb, NULL, NULL);
 	handles_remove(fs, path, h);
 	int ret = TIMED(STATS_RELEASE, fs_handle_close(h, fs->client));
 	if (ret < 0)
@@ -833,6 +924,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	if (size < 0)
 		return -EINVAL;
@@ -851,6 +943,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int fs_unlink(const char *path)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	/* The other names lose a link. */
 	char **others = linknames_others(fs->links, path);
@@ -900,6 +993,7 @@ static int rename_attempt(struct client *cl, const char *from, const char *to, b
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
@@ -938,6 +1032,7 @@ static GPtrArray *writable_handles(struct smbfuse *fs, const char *path)
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 
 	/* Through open handles when there are any: a time set by path would
@@ -971,6 +1066,7 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	bool is_dir = false;
 
@@ -989,6 +1085,7 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 
 	/* Without UNIX extensions every file shows the same owner: giving a
@@ -1017,6 +1114,7 @@ static int fs_symlink(const char *target, const char *path)
 
 static int fs_link(const char *from, const char *to)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 					    client_link(cl, from, to)));
@@ -1062,6 +1160,7 @@ static int handle_lock(struct fs_handle *h, struct client *cl, uint16_t fid, uin
 
 static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	unsigned delay = 10;
@@ -1086,6 +1185,7 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 
 static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	int kind = op & ~LOCK_NB;
@@ -1112,6 +1212,7 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 
 static int fs_statfs(const char *path, struct statvfs *st)
 {
+	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_STATFS, FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_statfs(cl, st)));
 }
@@ -1222,10 +1323,18 @@ static struct fs_handle *handle_by_fid(struct smbfuse *fs, struct conn *c, uint1
 	return found;
 }
 
+/* Stops waiting for a handle's queued writes in an oplock break once the
+ * connection is gone: the oplock went with it, and the writes' re-sending
+ * may need this very thread's connection to be let go. */
+static bool conn_gone(void *arg)
+{
+	return !conn_alive(arg);
+}
+
 /* An oplock break (MS-CIFS 3.2.5.42): another client opened a file we hold
- * an oplock on, and the server holds its open until we answer.  Nothing of
- * ours is dirty (writes go through at once), so: answer at once, then drop
- * what the kernel cached of the file. */
+ * an oplock on, and the server holds its open until we answer.  The
+ * handle's queued writes go out first (the other client must find them),
+ * then the answer, then we drop what the kernel cached of the file. */
 void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 {
 	struct smbfuse *fs = arg;
@@ -1244,6 +1353,7 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 		log_debug("oplock break for FID %u, which is closed", fid);
 		return;
 	}
+	wb_drain(h->wb, conn_gone, c);
 	g_mutex_lock(&h->lock);
 	uint8_t held = h->oplock;
 	h->oplock = level == OPLOCK_BREAK_TO_LEVEL_II ? OPLOCK_LEVEL_II : OPLOCK_NONE;

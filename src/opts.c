@@ -47,6 +47,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("unix", nounix, 0),
 	OPT("stats_xattr", stats_xattr, 1),
 	OPT("noxattr", stats_xattr, 0), /* the default now; kept for fstab lines */
+	OPT("nowritebehind", nowb, 1),
 	OPT("opencmd=%s", opencmd, 0),
 	OPT("cache=%s", cache, 0),
 	OPT("uid=%u", uid, 0),
@@ -539,6 +540,9 @@ void opts_print_help(const char *progname)
 	       "    dir_mode=MODE       permissions of directories without UNIX extensions (0755)\n"
 	       "    nounix              do not use the CIFS UNIX extensions\n"
 	       "    ro                  read-only mount\n"
+	       "    nowritebehind       write(2) returns only once the server has the data\n"
+	       "                        (default: up to 4 MiB per open file in flight; a\n"
+	       "                        failure is reported by the next write, fsync or close)\n"
 	       "    actimeo=SECONDS     attribute and name cache lifetime (default 1)\n"
 	       "    rsize=N, wsize=N    largest read / write request (default: what the\n"
 	       "                        server's capabilities allow)\n"

@@ -33,6 +33,7 @@ struct smbfuse_opts {
 	bool sign;
 	bool nounix;
 	bool stats_xattr; /* answer getxattr user.smbfuse.stats (slows ls -l) */
+	bool nowb;    /* every write on the server before write(2) returns */
 	char *opencmd;
 	char *cache; /* strict | loose | none */
 

@@ -32,6 +32,12 @@
  * allows; and with the UNIX large read/write capabilities as well (Samba). */
 #define LARGE_IO_SIZE (60 * 1024)
 #define UNIX_LARGE_IO_SIZE (1024 * 1024)
+/* Samba (a server with CAP_UNIX) takes a WRITE_ANDX of up to 128 KiB of
+ * data with CAP_LARGE_WRITEX, signed or not, without the UNIX large write
+ * capability (which it offers only with `min receive file size`); its own
+ * client writes 127 KiB.  Twice the requests in flight per round trip for
+ * the same cost.  A server that refuses it gets safe_write (write_data). */
+#define UNIX_WRITEX_SIZE (127 * 1024)
 /* CIFS UNIX extension capabilities we ask for.  POSIX pathnames change the
  * path syntax ('/' separates, '\\' is an ordinary character), and Samba 4.15+
  * answers the UNIX info levels only on sessions that asked for them. */
@@ -603,7 +609,8 @@ static void choose_io_sizes(struct session *s, const struct session_params *p)
 	if (s->server_caps & CAP_LARGE_WRITEX)
 		s->max_write = s->unix_caps & CIFS_UNIX_LARGE_WRITE_CAP && !s->signing
 				       ? UNIX_LARGE_IO_SIZE
-				       : LARGE_IO_SIZE;
+				       : s->server_caps & CAP_UNIX ? UNIX_WRITEX_SIZE
+								   : LARGE_IO_SIZE;
 	/* rsize/wsize only lower the sizes (opts.c keeps them >= 1024). */
 	if (p->rsize && p->rsize < s->max_read)
 		s->max_read = p->rsize;

@@ -18,8 +18,10 @@
 #define SIG_LEN 8
 #define HDR_LEN 32
 
-static int mac(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len, uint32_t seq,
-	       uint8_t out[SIG_LEN])
+/* The message may come in two parts: smb_msg (header on) and data that
+ * follows it on the wire (a write's payload, signed where it lies). */
+static int mac(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
+	       const void *data, size_t data_len, uint32_t seq, uint8_t out[SIG_LEN])
 {
 	uint8_t digest[16];
 
@@ -29,8 +31,8 @@ static int mac(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
 	smb_msg[SIG_OFF + 3] = (uint8_t)(seq >> 24);
 	memset(smb_msg + SIG_OFF + 4, 0, 4);
 
-	struct crypto_iov iov[] = { { key, key_len }, { smb_msg, len } };
-	int rc = crypto_md5_iov(iov, 2, digest);
+	struct crypto_iov iov[] = { { key, key_len }, { smb_msg, len }, { data, data_len } };
+	int rc = crypto_md5_iov(iov, data_len ? 3 : 2, digest);
 	if (rc == 0)
 		memcpy(out, digest, SIG_LEN);
 	explicit_bzero(digest, sizeof(digest));
@@ -40,11 +42,17 @@ static int mac(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
 int signing_sign(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
 		 uint32_t seq)
 {
+	return signing_sign_data(key, key_len, smb_msg, len, NULL, 0, seq);
+}
+
+int signing_sign_data(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
+		      const void *data, size_t data_len, uint32_t seq)
+{
 	uint8_t sig[SIG_LEN];
 
-	if (!key || key_len == 0 || !smb_msg || len < HDR_LEN)
+	if (!key || key_len == 0 || !smb_msg || len < HDR_LEN || (data_len && !data))
 		return -EINVAL;
-	int rc = mac(key, key_len, smb_msg, len, seq, sig);
+	int rc = mac(key, key_len, smb_msg, len, data, data_len, seq, sig);
 	if (rc) {
 		memset(smb_msg + SIG_OFF, 0, SIG_LEN);
 		return rc;
@@ -62,7 +70,7 @@ bool signing_verify(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t
 	if (!key || key_len == 0 || !smb_msg || len < HDR_LEN)
 		return false;
 	memcpy(received, smb_msg + SIG_OFF, SIG_LEN);
-	int rc = mac(key, key_len, smb_msg, len, seq, expect);
+	int rc = mac(key, key_len, smb_msg, len, NULL, 0, seq, expect);
 	memcpy(smb_msg + SIG_OFF, received, SIG_LEN);
 	if (rc)
 		return false;

@@ -11,6 +11,10 @@
  * just the 16-byte NTLMSSP session key. */
 int signing_sign(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
 		 uint32_t seq);
+/* The same for a message whose last data_len bytes (data) are sent from
+ * where they lie, after smb_msg's len bytes. */
+int signing_sign_data(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
+		      const void *data, size_t data_len, uint32_t seq);
 /* Returns true if the signature in smb_msg matches seq (message restored). */
 bool signing_verify(const uint8_t *key, size_t key_len, uint8_t *smb_msg, size_t len,
 		    uint32_t seq);

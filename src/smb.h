@@ -239,6 +239,10 @@ int smb_read_andx_decode(const struct smb_msg *m, struct smb_read_andx_rep *r);
  * 0xFFFF bytes ByteCount carries the low 16 bits only (CAP_LARGE_WRITEX). */
 int smb_write_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint16_t write_mode,
 			  const void *data, uint32_t len);
+/* The same message without its data: the caller sends len bytes of data
+ * right after it (conn_submit_data). */
+int smb_write_andx_encode_head(struct wr *w, uint16_t fid, uint64_t offset, uint16_t write_mode,
+			       uint32_t len);
 int smb_write_andx_decode(const struct smb_msg *m, uint32_t *count);
 
 /* ---- SMB_COM_TRANSACTION2 (smb_trans2.c) ---- */

@@ -82,12 +82,9 @@ int smb_read_andx_decode(const struct smb_msg *m, struct smb_read_andx_rep *r)
 	return 0;
 }
 
-int smb_write_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint16_t write_mode,
-			  const void *data, uint32_t len)
+int smb_write_andx_encode_head(struct wr *w, uint16_t fid, uint64_t offset, uint16_t write_mode,
+			       uint32_t len)
 {
-	if (len && !data)
-		return -EINVAL;
-
 	/* MS-CIFS 2.2.4.43.1, 14-word form; DataLengthHigh is MS-SMB 2.2.4.3.1 */
 	size_t wct = smb_words_begin(w);
 	smb_andx_none(w);
@@ -106,14 +103,26 @@ int smb_write_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint16_t 
 	size_t bcc = smb_bytes_begin(w);
 	wr_u8(w, 0); /* Pad: the data then starts at 64, 4-byte aligned */
 	size_t data_off = w->pos - w->origin;
-	wr_bytes(w, data, len);
 	if (w->overflow || data_off > 0xFFFF)
 		return -EMSGSIZE;
 	wr_le16_at(w, data_off_at, (uint16_t)data_off);
-	/* For a write above 0xFFFF bytes ByteCount carries only the low 16 bits;
-	 * Samba and Windows take the length from DataLength(High) and check it
-	 * against the message length. */
-	smb_bytes_end(w, bcc);
+	/* The pad and the data that follows.  For a write above 0xFFFF bytes
+	 * ByteCount carries only the low 16 bits; Samba and Windows take the
+	 * length from DataLength(High) and check it against the message
+	 * length. */
+	wr_le16_at(w, bcc, (uint16_t)(1 + len));
+	return w->overflow ? -EMSGSIZE : 0;
+}
+
+int smb_write_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint16_t write_mode,
+			  const void *data, uint32_t len)
+{
+	if (len && !data)
+		return -EINVAL;
+	int err = smb_write_andx_encode_head(w, fid, offset, write_mode, len);
+	if (err)
+		return err;
+	wr_bytes(w, data, len);
 	return w->overflow ? -EMSGSIZE : 0;
 }
 

@@ -44,6 +44,14 @@ static void test_vectors(void)
 	check_unhex("a249f36733a8879b", sig, sizeof(sig));
 	CHECK_MEM(msg + 14, sig, 8);
 
+	/* The same message with its last 2 bytes ("ab") signed where they
+	 * lie, as a write's payload is: the same signature. */
+	len = load_msg(msg, sizeof(msg));
+	CHECK_INT(signing_sign_data(key, 16, msg, len - 2, msg + len - 2, 2, 5), 0);
+	check_unhex("ae8ff8b4b1a721d6", sig, sizeof(sig));
+	CHECK_MEM(msg + 14, sig, 8);
+	CHECK_INT(signing_sign_data(key, 16, msg, len - 2, NULL, 2, 5), -EINVAL);
+
 	/* The rest of the message is untouched. */
 	uint8_t orig[64];
 	load_msg(orig, sizeof(orig));

@@ -459,6 +459,16 @@ static void test_write_andx_large(void)
 	/* One byte short of room */
 	req_start(&w, buf, cap - 1, 4, SMB_COM_WRITE_ANDX);
 	CHECK_INT(smb_write_andx_encode(&w, 0x4001, 0, 0, data, n), -EMSGSIZE);
+
+	/* Without its data (sent from where it lies): the same 64 bytes,
+	 * ByteCount still counting the data; a buffer one byte short of the
+	 * pad is too small. */
+	req_start(&w, buf, cap, 4, SMB_COM_WRITE_ANDX);
+	CHECK_INT(smb_write_andx_encode_head(&w, 0x4001, 0, 0, n), 0);
+	CHECK_INT(wr_len(&w), 4 + 64);
+	CHECK_MEM(buf + 4 + SMB_HDR_LEN, want, sizeof(want));
+	req_start(&w, buf, 4 + 63, 4, SMB_COM_WRITE_ANDX);
+	CHECK_INT(smb_write_andx_encode_head(&w, 0x4001, 0, 0, n), -EMSGSIZE);
 	g_free(buf);
 	g_free(data);
 }

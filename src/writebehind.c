@@ -1,0 +1,273 @@
+/* Write-behind queues (see writebehind.h). */
+#include "writebehind.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct wb_item {
+	uint64_t seq; /* order of queueing, over all handles */
+	uint64_t off;
+	size_t len;
+	char *path;
+	uint8_t data[];
+};
+
+struct wb {
+	wb_send_fn send;
+	void *owner;
+	GQueue items;     /* struct wb_item, oldest first */
+	struct wb_item *sending[WB_SENDERS]; /* being sent (NULL: free slot) */
+	size_t bytes;     /* queued, those being sent included */
+	unsigned workers; /* working on the queue (at most WB_SENDERS) */
+	int error;
+};
+
+static GMutex lock;
+static GCond cond;     /* any write done, any queue emptied */
+static GHashTable *all; /* every struct wb */
+static GThreadPool *workers;
+static uint64_t next_seq;
+static struct wb_stats stats;
+
+static void worker(gpointer data, gpointer unused);
+
+static void setup(void)
+{
+	static gsize once;
+	if (g_once_init_enter(&once)) {
+		all = g_hash_table_new(g_direct_hash, g_direct_equal);
+		workers = g_thread_pool_new(worker, NULL, WB_THREADS, FALSE, NULL);
+		g_once_init_leave(&once, 1);
+	}
+}
+
+/* The oldest write of q not yet done (UINT64_MAX: none). */
+static uint64_t oldest_locked(const struct wb *q)
+{
+	const struct wb_item *it = g_queue_peek_head((GQueue *)&q->items);
+	uint64_t oldest = it ? it->seq : UINT64_MAX;
+	for (int i = 0; i < WB_SENDERS; i++)
+		if (q->sending[i] && q->sending[i]->seq < oldest)
+			oldest = q->sending[i]->seq;
+	return oldest;
+}
+
+/* May the next queued write go out while those being sent are in flight?
+ * Only if it touches none of their bytes: two writes to the same bytes
+ * must land in the order they were made. */
+static int free_slot_locked(const struct wb *q, const struct wb_item *next)
+{
+	int slot = -1;
+	for (int i = 0; i < WB_SENDERS; i++) {
+		const struct wb_item *o = q->sending[i];
+		if (!o) {
+			slot = i;
+			continue;
+		}
+		if (next->off < o->off + o->len && o->off < next->off + next->len)
+			return -1;
+	}
+	return slot;
+}
+
+static void item_free(struct wb_item *it)
+{
+	g_free(it->path);
+	g_free(it);
+}
+
+/* Sends q's items until none is left (or the next one must wait for one
+ * another worker is sending).  Up to WB_SENDERS workers share a queue, so
+ * that the next write's requests are on the wire while the server answers
+ * the last ones of the previous write.  After an error the rest are
+ * dropped: the writer has been told (wb_error), and data that followed a
+ * lost write must not land as if nothing was missing. */
+static void worker(gpointer data, gpointer unused)
+{
+	struct wb *q = data;
+	(void)unused;
+	g_mutex_lock(&lock);
+	for (;;) {
+		struct wb_item *it = g_queue_peek_head(&q->items);
+		int slot = it ? free_slot_locked(q, it) : -1;
+		if (slot < 0)
+			break;
+		g_queue_pop_head(&q->items);
+		q->sending[slot] = it;
+		int err = q->error;
+		g_mutex_unlock(&lock);
+		if (!err) {
+			err = q->send(q->owner, it->path, it->data, it->len, it->off);
+			if (err < 0)
+				log_warn("a delayed write to %s (%zu bytes at %llu) failed: %s; the "
+					 "file's next write, fsync or close reports it",
+					 it->path, it->len, (unsigned long long)it->off,
+					 g_strerror(-err));
+		}
+		g_mutex_lock(&lock);
+		if (err < 0 && !q->error) {
+			q->error = err;
+			stats.failures++;
+		}
+		q->sending[slot] = NULL;
+		q->bytes -= it->len;
+		stats.bytes -= it->len;
+		item_free(it);
+		g_cond_broadcast(&cond);
+	}
+	/* The last touch of q: wb_free waits for it.  A write left behind
+	 * (it overlapped one being sent) is taken by that one's worker, which
+	 * looks again after its send. */
+	q->workers--;
+	g_cond_broadcast(&cond);
+	g_mutex_unlock(&lock);
+}
+
+struct wb *wb_new(wb_send_fn send, void *owner)
+{
+	setup();
+	struct wb *q = g_new0(struct wb, 1);
+	q->send = send;
+	q->owner = owner;
+	g_queue_init(&q->items);
+	g_mutex_lock(&lock);
+	g_hash_table_add(all, q);
+	g_mutex_unlock(&lock);
+	return q;
+}
+
+/* Waits (lock held) until q has nothing older than target pending. */
+static int drain_locked(struct wb *q, uint64_t target, bool (*give_up)(void *), void *arg)
+{
+	if (oldest_locked(q) <= target)
+		stats.waits++;
+	while (oldest_locked(q) <= target) {
+		if (!give_up) {
+			g_cond_wait(&cond, &lock);
+			continue;
+		}
+		gint64 until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
+		if (!g_cond_wait_until(&cond, &lock, until) && give_up(arg))
+			return -ETIMEDOUT;
+	}
+	return q->error;
+}
+
+int wb_free(struct wb *q)
+{
+	if (!q)
+		return 0;
+	g_mutex_lock(&lock);
+	drain_locked(q, next_seq, NULL, NULL);
+	while (q->workers)
+		g_cond_wait(&cond, &lock);
+	g_hash_table_remove(all, q);
+	int err = q->error;
+	g_mutex_unlock(&lock);
+	g_free(q);
+	return err;
+}
+
+int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off)
+{
+	if (!q)
+		return 0;
+	if (len == 0 || len > WB_WINDOW) {
+		int err = wb_drain(q, NULL, NULL);
+		return err ? err : 0;
+	}
+	/* Copied before taking the lock: the copy is the one cost here. */
+	struct wb_item *it = g_malloc(sizeof(*it) + len);
+	memcpy(it->data, buf, len);
+	it->off = off;
+	it->len = len;
+	it->path = g_strdup(path);
+
+	g_mutex_lock(&lock);
+	int ret = q->error;
+	if (ret)
+		goto out_free;
+	if (stats.bytes + len > WB_BUDGET) {
+		/* Over the budget: at once, after what is queued here. */
+		ret = drain_locked(q, next_seq, NULL, NULL);
+		if (ret == 0)
+			stats.direct++;
+		goto out_free;
+	}
+	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error)
+		g_cond_wait(&cond, &lock);
+	ret = q->error;
+	if (ret)
+		goto out_free;
+	it->seq = ++next_seq;
+	g_queue_push_tail(&q->items, it);
+	q->bytes += len;
+	stats.bytes += len;
+	if (stats.bytes > stats.peak_bytes)
+		stats.peak_bytes = stats.bytes;
+	stats.queued++;
+	if (q->workers < WB_SENDERS) {
+		q->workers++;
+		g_thread_pool_push(workers, q, NULL);
+	}
+	g_mutex_unlock(&lock);
+	return 1;
+
+out_free:
+	g_mutex_unlock(&lock);
+	item_free(it);
+	return ret;
+}
+
+int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg)
+{
+	if (!q)
+		return 0;
+	g_mutex_lock(&lock);
+	int ret = drain_locked(q, next_seq, give_up, arg);
+	g_mutex_unlock(&lock);
+	return ret;
+}
+
+void wb_drain_all(void)
+{
+	setup();
+	g_mutex_lock(&lock);
+	uint64_t target = next_seq;
+	bool waited = false;
+	for (;;) {
+		bool pending = false;
+		GHashTableIter iter;
+		gpointer key;
+		g_hash_table_iter_init(&iter, all);
+		while (!pending && g_hash_table_iter_next(&iter, &key, NULL))
+			pending = oldest_locked(key) <= target;
+		if (!pending)
+			break;
+		if (!waited)
+			stats.waits++;
+		waited = true;
+		g_cond_wait(&cond, &lock);
+	}
+	g_mutex_unlock(&lock);
+}
+
+int wb_error(struct wb *q)
+{
+	if (!q)
+		return 0;
+	g_mutex_lock(&lock);
+	int err = q->error;
+	g_mutex_unlock(&lock);
+	return err;
+}
+
+void wb_get_stats(struct wb_stats *st)
+{
+	g_mutex_lock(&lock);
+	*st = stats;
+	g_mutex_unlock(&lock);
+}

@@ -1,0 +1,75 @@
+/* Write-behind: write(2) on an open file returns once its data is copied
+ * here; a worker thread sends it with the same synchronous call (and the
+ * same reconnect, re-open and retry rules) that write(2) itself used to
+ * make, while the writer prepares the next one.  What keeps it safe:
+ *
+ * - Errors: the first failure of a queued write is kept on its handle; the
+ *   handle's next write, fsync, flush (close) fails with it (every later
+ *   one too), and what was queued after it is dropped, never sent.
+ * - Order: one handle's writes are sent in the order write(2) made them
+ *   (WB_SENDERS at a time, never two to the same bytes at once); anything that looks at a file or changes it by
+ *   another way (read, getattr, truncate, lock, open, rename, ...) first
+ *   waits for the writes queued before it (wb_drain_all), so it never sees
+ *   the server without them.
+ * - Memory: at most WB_WINDOW bytes queued per handle (a writer waits for
+ *   room) and WB_BUDGET over all; past the budget a write is made at once,
+ *   synchronously, after its handle's queue (wb_write says so).
+ *
+ * All state is under one mutex: the work per queued write (one MiB or so)
+ * dwarfs the cost of sharing it.
+ */
+#ifndef SMBFUSE_WRITEBEHIND_H
+#define SMBFUSE_WRITEBEHIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sends one queued write (all len bytes, or -errno); runs on a worker. */
+typedef int (*wb_send_fn)(void *owner, const char *path, const void *buf, size_t len,
+			  uint64_t off);
+
+#define WB_WINDOW (4u << 20)
+#define WB_BUDGET (32u << 20)
+/* Worker threads over all handles (others wait their turn), and how many
+ * of one handle's writes are sent at once (never two to the same bytes).
+ * One for now: a second write that extends the file while the first is in
+ * flight starts past the end of file client_write knows, which takes its
+ * past-the-end check (an exclusive lock and a size query, client_io.c)
+ * and so waits for the first anyway. */
+#define WB_THREADS 8
+#define WB_SENDERS 1
+
+struct wb;
+
+/* A queue for one open handle; owner is passed to send. */
+struct wb *wb_new(wb_send_fn send, void *owner);
+/* Waits for what is queued, then frees; returns the handle's error. */
+int wb_free(struct wb *q);
+
+/* Queues a write of len bytes (copied; q NULL: never).  Returns 1 when queued, 0 when the
+ * caller must write it itself (over the budget, or too large; the queue
+ * has been drained first, so the order holds), or the handle's -errno. */
+int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off);
+
+/* Waits until every write queued on q before the call is done; returns
+ * the handle's error (0: none).  give_up, if set, is asked every 100 ms
+ * while waiting: true stops the wait early (returns -ETIMEDOUT). */
+int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg);
+/* The same for every handle (what any other operation waits for). */
+void wb_drain_all(void);
+
+/* The handle's error so far (0: none). */
+int wb_error(struct wb *q);
+
+struct wb_stats {
+	uint64_t queued;   /* writes queued */
+	uint64_t direct;   /* writes made at once (over budget) */
+	uint64_t waits;    /* drains that had something to wait for */
+	uint64_t failures; /* queued writes that failed */
+	size_t bytes;      /* bytes queued now */
+	size_t peak_bytes; /* most ever queued at once */
+};
+void wb_get_stats(struct wb_stats *st);
+
+#endif

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 
 #include "log.h"
+#include "readahead.h"
 
 static struct smbfuse *fs_get(void)
 {
@@ -265,6 +266,13 @@ static char *stats_report(struct smbfuse *fs)
 		(unsigned long long)ns.notifications, (unsigned long long)ns.changes,
 		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
+	struct readahead_stats ra;
+	readahead_get_stats(&ra);
+	g_string_append_printf(out,
+			       "readahead.bytes: %llu\nreadahead.peak_bytes: %llu\n"
+			       "readahead.served: %llu\nreadahead.dropped: %llu\n",
+			       (unsigned long long)ra.bytes, (unsigned long long)ra.peak_bytes,
+			       (unsigned long long)ra.served, (unsigned long long)ra.dropped);
 	stats_append(&fs->stats, out);
 	session_unref(s);
 	return g_string_free(out, FALSE);
@@ -613,6 +621,35 @@ static void handles_rename(struct smbfuse *fs, const char *from, const char *to)
 	g_ptr_array_free(moved_keys, TRUE);
 }
 
+/* What the open handles of path (and of its other names; every handle with
+ * NULL) fetched ahead may be stale: a write or truncate through this mount,
+ * or the server's word that the file changed. */
+static void stale_list(GPtrArray *list)
+{
+	for (guint i = 0; list && i < list->len; i++)
+		readahead_invalidate(((struct fs_handle *)g_ptr_array_index(list, i))->ra);
+}
+
+static void readahead_stale(struct smbfuse *fs, const char *path)
+{
+	char **names = path ? linknames_others(fs->links, path) : NULL;
+	GHashTableIter it;
+	gpointer value;
+
+	g_mutex_lock(&fs->handles_lock);
+	if (path) {
+		stale_list(g_hash_table_lookup(fs->handles, path));
+		for (char **n = names; n && *n; n++)
+			stale_list(g_hash_table_lookup(fs->handles, *n));
+	} else {
+		g_hash_table_iter_init(&it, fs->handles);
+		while (g_hash_table_iter_next(&it, NULL, &value))
+			stale_list(value);
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	g_strfreev(names);
+}
+
 /* Whether the kernel may keep the file's cached pages from earlier opens:
  * only if the file is what it was when they were read (write time and
  * size from the open's reply match the stamp taken then), and, with
@@ -629,8 +666,10 @@ static void choose_file_caching(struct smbfuse *fs, const char *path,
 		return;
 	}
 	bool known = info->write_time != 0;
-	bool unchanged = known && cache_get_stamp(fs->cache, path, &wt, &size) &&
-			 wt == info->write_time && size == info->size;
+	bool stamped = known && cache_get_stamp(fs->cache, path, &wt, &size);
+	bool unchanged = stamped && wt == info->write_time && size == info->size;
+	if (stamped && !unchanged)
+		readahead_stale(fs, path); /* older handles fetched the file as it was */
 	bool coherent = fs->cache_mode == CACHE_LOOSE || info->oplock != OPLOCK_NONE ||
 			notify_active(fs->notify);
 	fi->keep_cache = unchanged && coherent;
@@ -654,6 +693,8 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 			 uint16_t fid, int flags, const struct client_open_info *id,
 			 uint64_t ticket, struct fuse_file_info *fi)
 {
+	if (ret == 0 && (flags & O_TRUNC))
+		readahead_stale(fs, path);
 	if (ret == 0) {
 		struct fs_handle *h = fs_handle_new(s, fid, flags, id);
 		handles_add(fs, path, h);
@@ -722,8 +763,10 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	if (offset < 0)
 		return -EINVAL;
 	uint64_t eof = fs_handle_known_size(handle_of(fi));
-	return TIMED(STATS_READ, FH_CALL(fs, handle_of(fi), path, POOL_OP_READ,
-					 client_read(cl, fid, buf, size, (uint64_t)offset, eof)));
+	struct fs_handle *h = handle_of(fi);
+	return TIMED(STATS_READ, FH_CALL(fs, h, path, POOL_OP_READ,
+					 readahead_read(h->ra, cl, fid, buf, size,
+							(uint64_t)offset, eof)));
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
@@ -734,6 +777,8 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 		return -EINVAL;
 	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 					     client_write(cl, fid, buf, size, (uint64_t)offset)));
+	/* After the write, so that no read-ahead sent before it is served. */
+	readahead_stale(fs, path);
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -768,19 +813,21 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
+	int ret;
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return refreshed(fs, path,
-				 FORGET_FILE(fs, path,
-					     TIMED(STATS_TRUNCATE,
-						   FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-							   client_ftruncate(cl, fid, (uint64_t)size)))));
-	return refreshed(fs, path,
-			 FORGET_FILE(fs, path,
-				     TIMED(STATS_TRUNCATE,
-					   FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						   client_truncate(cl, path, (uint64_t)size)))));
+		ret = FORGET_FILE(fs, path,
+				  TIMED(STATS_TRUNCATE,
+					FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						client_ftruncate(cl, fid, (uint64_t)size))));
+	else
+		ret = FORGET_FILE(fs, path,
+				  TIMED(STATS_TRUNCATE,
+					FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						client_truncate(cl, path, (uint64_t)size))));
+	readahead_stale(fs, path);
+	return refreshed(fs, path, ret);
 }
 
 static int fs_unlink(const char *path)
@@ -1105,6 +1152,7 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 
 void fs_server_changed(struct smbfuse *fs, const char *path)
 {
+	readahead_stale(fs, path);
 	if (path && held_exclusively(fs, path)) {
 		/* Our own writes, echoed: the kernel's pages are current. */
 		cache_invalidate(fs->cache, path);

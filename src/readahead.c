@@ -25,12 +25,13 @@
 #define RA_HANDLE_MAX (16u << 20) /* bytes ahead of one handle's reader */
 #define RA_MOUNT_MAX (32u << 20)  /* all handles together (resident memory) */
 #define RA_TRIGGER (512u << 10)   /* bytes read in sequence before reading ahead */
-/* The kernel's own read-ahead sends a few reads at once, which FUSE
- * threads may pass on out of order: that is still a sequential reader. */
-#define RA_NEAR (4u << 20)
+/* The kernel's own read-ahead (max_readahead, 1 MiB) sends a few reads at
+ * once, which FUSE threads may pass on out of order: within this of the
+ * reader's position it is still a sequential reader. */
+#define RA_NEAR (1u << 20)
 /* Fetched data older than this is not served (a bound on how stale it can
  * be where nothing tells us of changes: TTL caching). */
-#define RA_MAX_AGE_US (2 * G_USEC_PER_SEC)
+#define RA_MAX_AGE_US (5 * G_USEC_PER_SEC)
 /* A reader that waited longer than this for a segment wants a wider window. */
 #define RA_STALL_US 500
 
@@ -302,7 +303,11 @@ ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, vo
 		drop_locked(ra);
 	bool near = off <= ra->next + RA_NEAR && off + size + RA_NEAR >= ra->next;
 	if (near) {
-		ra->run += size;
+		/* Only a read that continues what was read counts towards the
+		 * run; one a little ahead (its predecessor still on the way)
+		 * does not end it. */
+		if (off <= ra->next)
+			ra->run += size;
 		ra->next = MAX(ra->next, off + size);
 	} else {
 		/* Random access: nothing fetched ahead is wanted. */

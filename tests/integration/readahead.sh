@@ -40,17 +40,26 @@ delay_start() {
 
 served() { rc_stat_value "$1" readahead.served; }
 
-# seq_read FILE: sha256 of FILE read front to back in 128 KiB read(2) calls
+# seq_read FILE [MARK GO]: sha256 of FILE read front to back in 128 KiB
+# read(2) calls; with MARK and GO, at 6 MiB it creates MARK and waits for GO
+# to exist before reading on.
 seq_read() {
-	python3 - "$1" <<'PY'
-import hashlib, sys
-h = hashlib.sha256()
+	python3 - "$@" <<'PY'
+import hashlib, os, sys, time
+h, n = hashlib.sha256(), 0
 with open(sys.argv[1], "rb", buffering=0) as f:
     while True:
         b = f.read(131072)
         if not b:
             break
         h.update(b)
+        n += len(b)
+        if n == 6 << 20 and len(sys.argv) > 3:
+            open(sys.argv[2], "w").close()
+            for _ in range(300):
+                if os.path.exists(sys.argv[3]):
+                    break
+                time.sleep(0.05)
 print(h.hexdigest())
 PY
 }
@@ -186,25 +195,7 @@ rc_proxy_start "$DELAY_PORT"
 drop=$(new_mountpoint drop)
 SMB_UNC=//127.0.0.1:$PROXY_PORT/share rc_mount "$drop"
 rm -f "$T_ROOT/mark" "$T_ROOT/go"
-python3 - "$drop/b.bin" "$T_ROOT/mark" "$T_ROOT/go" >"$T_ROOT/e.out" 2>&1 <<'PY' &
-import hashlib, os, sys, time
-h = hashlib.sha256()
-n = 0
-with open(sys.argv[1], "rb", buffering=0) as f:
-    while True:
-        b = f.read(131072)
-        if not b:
-            break
-        h.update(b)
-        n += len(b)
-        if n == 6 << 20:
-            open(sys.argv[2], "w").close()
-            for _ in range(300):
-                if os.path.exists(sys.argv[3]):
-                    break
-                time.sleep(0.05)
-print(h.hexdigest())
-PY
+seq_read "$drop/b.bin" "$T_ROOT/mark" "$T_ROOT/go" >"$T_ROOT/e.out" 2>&1 &
 reader=$!
 register_helper "$reader"
 wait_file "$T_ROOT/mark" "E: the reader did not get to 6 MiB"

@@ -32,8 +32,11 @@
 /* Fetched data older than this is not served (a bound on how stale it can
  * be where nothing tells us of changes: TTL caching). */
 #define RA_MAX_AGE_US (5 * G_USEC_PER_SEC)
-/* A reader that waited longer than this for a segment wants a wider window. */
+/* A reader that waited longer than this for a segment may want a wider
+ * window. */
 #define RA_STALL_US 500
+/* The reader's rate is measured over this many bytes. */
+#define RA_RATE_BYTES (2u << 20)
 
 struct seg {
 	uint64_t off;
@@ -58,6 +61,12 @@ struct readahead {
 	uint64_t next;        /* where the reader is (end of its furthest read) */
 	uint64_t run;         /* bytes read in sequence up to there */
 	uint64_t window;      /* bytes to keep asked for ahead of the reader */
+	uint32_t chunk;       /* bytes per segment */
+	gint64 rtt_us;        /* least time a segment took (0: none yet) */
+	gint64 mark_us;       /* rate measurement: since when */
+	uint64_t mark_bytes;  /* ... how many bytes served then */
+	uint64_t served;      /* bytes served to this run's reads */
+	double rate;          /* bytes/us the reader took at the last measurement */
 	uint64_t stop;        /* a segment answered short here: the end, for now */
 };
 
@@ -224,6 +233,7 @@ static void top_up(struct readahead *ra, struct client *cl, uint16_t fid, uint64
 		ra->fid = fid;
 		ra->seg_gen = g_atomic_int_get(&ra->gen);
 	}
+	ra->chunk = chunk;
 	if (ra->window == 0)
 		ra->window = MAX(2 * (uint64_t)chunk, 1u << 20);
 	while (at < off + size + ra->window && at < end && ra->held + chunk <= RA_HANDLE_MAX) {
@@ -232,6 +242,36 @@ static void top_up(struct readahead *ra, struct client *cl, uint16_t fid, uint64
 		if (cs.in_flight >= s->max_mpx / 2u || !reserve(chunk) || !submit(ra, at, chunk))
 			break;
 		at += chunk;
+	}
+}
+
+/* The reader waited for a segment that took took_us from when it was sent.
+ * A window the reader empties in less than a round trip is too small:
+ * double it while it holds less than twice what the reader takes in one
+ * (the least time a segment took: round trip plus one segment's transfer).
+ * Where the server, not the round trip, is what the reader waits for, that
+ * stays a few segments: no memory spent for nothing. */
+static void stalled(struct readahead *ra, gint64 took_us)
+{
+	if (ra->rtt_us == 0 || took_us < ra->rtt_us)
+		ra->rtt_us = took_us;
+	double want = 2 * ra->rate * (double)ra->rtt_us + 2.0 * ra->chunk;
+	if ((double)ra->window < want)
+		ra->window = MIN(ra->window * 2, (uint64_t)RA_HANDLE_MAX);
+}
+
+/* Measures the rate at which the reader takes bytes, over RA_RATE_BYTES. */
+static void took(struct readahead *ra, size_t bytes)
+{
+	gint64 now = g_get_monotonic_time();
+	ra->served += bytes;
+	if (ra->mark_us == 0) {
+		ra->mark_us = now;
+		ra->mark_bytes = ra->served;
+	} else if (ra->served - ra->mark_bytes >= RA_RATE_BYTES && now > ra->mark_us) {
+		ra->rate = (double)(ra->served - ra->mark_bytes) / (double)(now - ra->mark_us);
+		ra->mark_us = now;
+		ra->mark_bytes = ra->served;
 	}
 }
 
@@ -253,8 +293,9 @@ static ssize_t serve(struct readahead *ra, uint8_t *buf, size_t size, uint64_t o
 		if (g->req) {
 			gint64 t0 = g_get_monotonic_time();
 			seg_reap(g);
-			if (g_get_monotonic_time() - t0 > RA_STALL_US)
-				ra->window = MIN(ra->window * 2, (uint64_t)RA_HANDLE_MAX);
+			gint64 t1 = g_get_monotonic_time();
+			if (t1 - t0 > RA_STALL_US)
+				stalled(ra, t1 - g->sent_us);
 			if (g->err == 0 && g->got < g->len)
 				ra->stop = MIN(ra->stop, g->off + g->got);
 		}
@@ -315,6 +356,9 @@ ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, vo
 		ra->run = size;
 		ra->next = off + size;
 		ra->window = 0;
+		ra->rtt_us = 0;
+		ra->mark_us = 0;
+		ra->rate = 0;
 	}
 	if (ra->run >= RA_TRIGGER) {
 		struct seg *last = g_queue_peek_tail(&ra->segs);
@@ -322,6 +366,8 @@ ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, vo
 			drop_locked(ra); /* the reader overtook the window */
 		top_up(ra, cl, fid, off, size, eof);
 		got = serve(ra, buf, size, off);
+		if (got > 0)
+			took(ra, (size_t)got);
 		trim(ra, off);
 	}
 	g_mutex_unlock(&ra->lock);

@@ -130,12 +130,12 @@ wait_file() {
 	fail "$2"
 }
 
-# region: 7 MiB + 4 KiB + 100, ahead of a reader at 4 MiB by more than the
+# region: 6 MiB + 4 KiB + 100, ahead of a reader at 4 MiB by more than the
 # kernel reads ahead itself, within what the daemon has fetched ahead
 # (checked before writing); not page aligned, so that the kernel has to ask
 # for the pages the write covers in part (whole pages written through the
 # mount it keeps itself).
-off=$(((7 << 20) + 4096 + 100))
+off=$(((6 << 20) + 4096 + 100))
 for case in B C; do
 	head -c 32768 /dev/urandom >"$T_ROOT/new.bin"
 	want=$(sha256_of "$T_ROOT/new.bin")

@@ -25,6 +25,7 @@
 #define RA_HANDLE_MAX (16u << 20) /* bytes ahead of one handle's reader */
 #define RA_MOUNT_MAX (32u << 20)  /* all handles together (resident memory) */
 #define RA_TRIGGER (512u << 10)   /* bytes read in sequence before reading ahead */
+#define RA_MIN_WINDOW (4u << 20)  /* the window a sequential reader starts with */
 /* The kernel's own read-ahead (max_readahead, 1 MiB) sends a few reads at
  * once, which FUSE threads may pass on out of order: within this of the
  * reader's position it is still a sequential reader. */
@@ -235,7 +236,7 @@ static void top_up(struct readahead *ra, struct client *cl, uint16_t fid, uint64
 	}
 	ra->chunk = chunk;
 	if (ra->window == 0)
-		ra->window = MAX(2 * (uint64_t)chunk, 1u << 20);
+		ra->window = MAX(2 * (uint64_t)chunk, (uint64_t)RA_MIN_WINDOW);
 	while (at < off + size + ra->window && at < end && ra->held + chunk <= RA_HANDLE_MAX) {
 		struct conn_stats cs;
 		conn_get_stats(s->conn, &cs);

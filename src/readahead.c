@@ -230,6 +230,7 @@ static void top_up(struct readahead *ra, struct client *cl, uint16_t fid, uint64
 	if (s->max_mpx < 4 || chunk == 0)
 		return;
 	if (!last) {
+		session_unref(ra->s);
 		ra->s = session_ref(s);
 		ra->fid = fid;
 		ra->seg_gen = g_atomic_int_get(&ra->gen);

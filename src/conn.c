@@ -104,6 +104,13 @@ void conn_ledger_end(void)
 	thread_ledger = NULL;
 }
 
+struct conn_ledger *conn_ledger_swap(struct conn_ledger *l)
+{
+	struct conn_ledger *was = thread_ledger;
+	thread_ledger = l;
+	return was;
+}
+
 enum conn_fate conn_ledger_fate(const struct conn_ledger *l)
 {
 	if (l->sent == 0)

@@ -82,6 +82,10 @@ struct conn_ledger {
 };
 void conn_ledger_begin(struct conn_ledger *l, bool settle);
 void conn_ledger_end(void);
+/* Puts l (NULL: none) in place of the thread's ledger and returns the one it
+ * replaces: requests made for no operation in particular (read-ahead) then
+ * count in nobody's attempt. */
+struct conn_ledger *conn_ledger_swap(struct conn_ledger *l);
 /* The fate of the whole attempt: NOT_SENT if nothing left; else the worst
  * fate of a failed request (LOST/UNKNOWN); else ANSWERED (every request that
  * left was answered; a later one was not sent). */

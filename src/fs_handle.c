@@ -24,6 +24,7 @@ struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
 		h->oplock = id->oplock;
 	}
 	h->reopen_flags = open_flags & ~(O_CREAT | O_EXCL | O_TRUNC);
+	h->ra = readahead_new();
 	g_mutex_init(&h->lock_mutex);
 	h->ranges = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
 	h->flocks = g_array_new(FALSE, FALSE, sizeof(struct fs_flock));
@@ -41,6 +42,7 @@ void fs_handle_unref(struct fs_handle *h)
 	if (!h || !g_atomic_int_dec_and_test(&h->refs))
 		return;
 	wb_free(h->wb);
+	readahead_free(h->ra);
 	session_unref(h->session);
 	g_array_free(h->ranges, TRUE);
 	g_array_free(h->flocks, TRUE);
@@ -168,6 +170,8 @@ int fs_handle_close(struct fs_handle *h, const struct client *template)
 	int ret = 0;
 
 	g_rw_lock_writer_lock(&h->use_lock);
+	/* No read of ours may still be in flight on the FID we close. */
+	readahead_drop(h->ra);
 	g_mutex_lock(&h->lock);
 	if (!h->closed && conn_alive(h->session->conn)) {
 		/* A handle whose session died has nothing left to close. */

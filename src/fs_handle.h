@@ -23,6 +23,7 @@
 #include "client.h"
 #include "locktab.h"
 #include "pool.h"
+#include "readahead.h"
 
 struct fs_handle {
 	gint refs;
@@ -35,6 +36,7 @@ struct fs_handle {
 	uint8_t oplock;   /* level held (OPLOCK_*), under lock */
 	int broken;       /* 0, or the -errno every later use gets */
 	bool closed;
+	struct readahead *ra; /* sequential reads fetched ahead (readahead.h) */
 	/* Byte-range locks held on the server, for POSIX emulation and for
 	 * re-acquisition; lock_mutex serialises lock requests on the handle
 	 * and guards both tables. */

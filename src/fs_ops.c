@@ -23,6 +23,7 @@
 #include "log.h"
 #include "stats_ioctl.h"
 #include "writebehind.h"
+#include "readahead.h"
 
 static struct smbfuse *fs_get(void)
 {
@@ -281,6 +282,13 @@ static char *stats_report(struct smbfuse *fs)
 			       (unsigned long long)ws.queued, (unsigned long long)ws.direct,
 			       (unsigned long long)ws.waits, (unsigned long long)ws.failures,
 			       ws.peak_bytes);
+	struct readahead_stats ra;
+	readahead_get_stats(&ra);
+	g_string_append_printf(out,
+			       "readahead.bytes: %llu\nreadahead.peak_bytes: %llu\n"
+			       "readahead.served: %llu\nreadahead.dropped: %llu\n",
+			       (unsigned long long)ra.bytes, (unsigned long long)ra.peak_bytes,
+			       (unsigned long long)ra.served, (unsigned long long)ra.dropped);
 	stats_append(&fs->stats, out);
 	stats_append_requests(out, by_command, by_trans2, CONN_TRANS2_SUBS);
 	session_unref(s);
@@ -691,6 +699,35 @@ static void handles_rename(struct smbfuse *fs, const char *from, const char *to)
 	g_ptr_array_free(moved_keys, TRUE);
 }
 
+/* What the open handles of path (and of its other names; every handle with
+ * NULL) fetched ahead may be stale: a write or truncate through this mount,
+ * or the server's word that the file changed. */
+static void stale_list(GPtrArray *list)
+{
+	for (guint i = 0; list && i < list->len; i++)
+		readahead_invalidate(((struct fs_handle *)g_ptr_array_index(list, i))->ra);
+}
+
+static void readahead_stale(struct smbfuse *fs, const char *path)
+{
+	char **names = path ? linknames_others(fs->links, path) : NULL;
+	GHashTableIter it;
+	gpointer value;
+
+	g_mutex_lock(&fs->handles_lock);
+	if (path) {
+		stale_list(g_hash_table_lookup(fs->handles, path));
+		for (char **n = names; n && *n; n++)
+			stale_list(g_hash_table_lookup(fs->handles, *n));
+	} else {
+		g_hash_table_iter_init(&it, fs->handles);
+		while (g_hash_table_iter_next(&it, NULL, &value))
+			stale_list(value);
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	g_strfreev(names);
+}
+
 /* Whether the kernel may keep the file's cached pages from earlier opens:
  * only if the file is what it was when they were read (write time and
  * size from the open's reply match the stamp taken then), and, with
@@ -707,8 +744,10 @@ static void choose_file_caching(struct smbfuse *fs, const char *path,
 		return;
 	}
 	bool known = info->write_time != 0;
-	bool unchanged = known && cache_get_stamp(fs->cache, path, &wt, &size) &&
-			 wt == info->write_time && size == info->size;
+	bool stamped = known && cache_get_stamp(fs->cache, path, &wt, &size);
+	bool unchanged = stamped && wt == info->write_time && size == info->size;
+	if (stamped && !unchanged)
+		readahead_stale(fs, path); /* older handles fetched the file as it was */
 	bool coherent = fs->cache_mode == CACHE_LOOSE || info->oplock != OPLOCK_NONE ||
 			notify_active(fs->notify);
 	fi->keep_cache = unchanged && coherent;
@@ -725,19 +764,23 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	struct fs_handle *h = owner;
 	struct smbfuse *fs = h->wb_ctx;
 	size_t done = 0;
+	int ret = 0;
 
 	while (done < len) {
 		int n = FH_CALL(fs, h, path, POOL_OP_REDO,
 				client_write(cl, fid, (const char *)buf + done, len - done,
 					     off + done));
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
+		if (n <= 0) {
+			ret = n < 0 ? n : -EIO;
+			break;
+		}
 		done += (size_t)n;
 	}
-	cache_invalidate_file(fs->cache, path); /* size and times changed */
-	return 0;
+	/* Whatever landed changed size and times, and a read-ahead sent
+	 * between write(2) and now fetched the bytes as they were. */
+	cache_invalidate_file(fs->cache, path);
+	readahead_stale(fs, path);
+	return ret;
 }
 
 /* Write-behind (writebehind.h) for handles open for writing, except those
@@ -765,6 +808,8 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 			 uint16_t fid, int flags, const struct client_open_info *id,
 			 uint64_t ticket, struct fuse_file_info *fi)
 {
+	if (ret == 0 && (flags & O_TRUNC))
+		readahead_stale(fs, path);
 	if (ret == 0) {
 		struct fs_handle *h = fs_handle_new(s, fid, flags, id);
 		wb_attach(fs, h);
@@ -837,8 +882,10 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	if (offset < 0)
 		return -EINVAL;
 	uint64_t eof = fs_handle_known_size(handle_of(fi));
-	return TIMED(STATS_READ, FH_CALL(fs, handle_of(fi), path, POOL_OP_READ,
-					 client_read(cl, fid, buf, size, (uint64_t)offset, eof)));
+	struct fs_handle *h = handle_of(fi);
+	return TIMED(STATS_READ, FH_CALL(fs, h, path, POOL_OP_READ,
+					 readahead_read(h->ra, cl, fid, buf, size,
+							(uint64_t)offset, eof)));
 }
 
 /* An exclusive or batch oplock: no other client has the file open (the
@@ -882,6 +929,9 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 			queued ? (int)size
 			       : FH_CALL(fs, h, path, POOL_OP_REDO,
 					 client_write(cl, fid, buf, size, (uint64_t)offset)));
+	/* After the write, so that no read-ahead sent before it is served
+	 * (a queued write: again once it lands, wb_send). */
+	readahead_stale(fs, path);
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -926,19 +976,21 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
+	int ret;
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		return refreshed(fs, path,
-				 FORGET_FILE(fs, path,
-					     TIMED(STATS_TRUNCATE,
-						   FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-							   client_ftruncate(cl, fid, (uint64_t)size)))));
-	return refreshed(fs, path,
-			 FORGET_FILE(fs, path,
-				     TIMED(STATS_TRUNCATE,
-					   FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						   client_truncate(cl, path, (uint64_t)size)))));
+		ret = FORGET_FILE(fs, path,
+				  TIMED(STATS_TRUNCATE,
+					FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						client_ftruncate(cl, fid, (uint64_t)size))));
+	else
+		ret = FORGET_FILE(fs, path,
+				  TIMED(STATS_TRUNCATE,
+					FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						client_truncate(cl, path, (uint64_t)size))));
+	readahead_stale(fs, path);
+	return refreshed(fs, path, ret);
 }
 
 static int fs_unlink(const char *path)
@@ -1272,6 +1324,7 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 
 void fs_server_changed(struct smbfuse *fs, const char *path)
 {
+	readahead_stale(fs, path);
 	if (path && held_exclusively(fs, path)) {
 		/* Our own writes, echoed: the kernel's pages are current. */
 		cache_invalidate(fs->cache, path);

@@ -902,6 +902,22 @@ static int take_credit_locked(struct conn *c)
 	return 0;
 }
 
+/* The TRANSACTION2 subcommand is its first setup word, after the 14
+ * parameter words of the request (MS-CIFS 2.2.4.46.1). */
+#define TRANS2_SETUP_AT (SMB_HDR_LEN + 1 + 14 * 2)
+
+static void count_request_locked(struct conn *c, const uint8_t *smb, size_t smb_len)
+{
+	c->stats.requests++;
+	c->stats.by_command[smb[4]]++;
+	if (smb[4] == SMB_COM_TRANSACTION2 && smb_len >= TRANS2_SETUP_AT + 2 &&
+	    smb[SMB_HDR_LEN] >= 15) {
+		unsigned sub = smb[TRANS2_SETUP_AT] | smb[TRANS2_SETUP_AT + 1] << 8;
+		if (sub < CONN_TRANS2_SUBS)
+			c->stats.by_trans2[sub]++;
+	}
+}
+
 static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, int *err)
 {
 	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN) {
@@ -928,7 +944,7 @@ static struct conn_req *submit(struct conn *c, struct wr *w, bool long_lived, in
 	req->mid = next_mid_locked(c);
 	if (c->in_flight > c->stats.peak_in_flight)
 		c->stats.peak_in_flight = c->in_flight;
-	c->stats.requests++;
+	count_request_locked(c, smb, smb_len);
 	c->stats.bytes_sent += w->pos;
 	g_hash_table_insert(c->pending, GUINT_TO_POINTER(req->mid), req);
 	g_mutex_unlock(&c->lock);
@@ -987,7 +1003,7 @@ int conn_send_oneway(struct conn *c, struct wr *w)
 	}
 	/* A MID that no waiter owns: nothing comes back for it. */
 	uint16_t mid = next_mid_locked(c);
-	c->stats.requests++;
+	count_request_locked(c, smb, smb_len);
 	c->stats.bytes_sent += w->pos;
 	g_mutex_unlock(&c->lock);
 

@@ -162,6 +162,7 @@ void conn_abandon(struct conn *c, int err);
  * received, in us; 0 while ordinary requests are in flight. */
 gint64 conn_idle_us(struct conn *c);
 
+#define CONN_TRANS2_SUBS 0x12 /* TRANS2 subcommands 0x00-0x11 (MS-CIFS 2.2.6) */
 struct conn_stats {
 	uint64_t requests;
 	uint64_t bytes_sent;
@@ -170,6 +171,10 @@ struct conn_stats {
 	unsigned peak_in_flight; /* most requests ever in flight at once */
 	uint64_t late_answers;   /* replies that arrived while draining */
 	uint64_t server_events;  /* server-initiated messages */
+	/* Requests by command, and TRANSACTION2 ones by subcommand (the
+	 * round trips a file operation costs, for "requests per file"). */
+	uint64_t by_command[256];
+	uint64_t by_trans2[CONN_TRANS2_SUBS];
 };
 void conn_get_stats(struct conn *c, struct conn_stats *st);
 

@@ -189,6 +189,7 @@ static char *stats_report(struct smbfuse *fs)
 	GString *out = g_string_new("");
 	struct pool_info pi;
 	uint64_t sent = 0, received = 0;
+	uint64_t by_command[256] = { 0 }, by_trans2[CONN_TRANS2_SUBS] = { 0 };
 
 	pool_get_info(fs->pool, &pi);
 	g_string_append_printf(out, "server: %s port %u\nshare: %s\nuser: %s\n",
@@ -212,6 +213,10 @@ static char *stats_report(struct smbfuse *fs)
 			conn_get_stats(cs->conn, &st);
 		sent += st.bytes_sent;
 		received += st.bytes_received;
+		for (unsigned k = 0; k < 256; k++)
+			by_command[k] += st.by_command[k];
+		for (unsigned k = 0; k < CONN_TRANS2_SUBS; k++)
+			by_trans2[k] += st.by_trans2[k];
 		g_string_append_printf(out,
 				       "connection.%u.state: %s\nconnection.%u.requests: %llu\n"
 				       "connection.%u.in_flight: %u\n"
@@ -266,6 +271,7 @@ static char *stats_report(struct smbfuse *fs)
 		(unsigned long long)ns.overflows, (unsigned long long)ns.arms, ns.dirs_watched,
 		g_atomic_int_get(&fs->oplock_breaks));
 	stats_append(&fs->stats, out);
+	stats_append_requests(out, by_command, by_trans2, CONN_TRANS2_SUBS);
 	session_unref(s);
 	return g_string_free(out, FALSE);
 }

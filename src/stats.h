@@ -50,4 +50,10 @@ void stats_record(struct stats *s, enum stats_op op, gint64 elapsed_us, long ret
 /* Appends "op.NAME.count: N" etc. for every operation used so far. */
 void stats_append(struct stats *s, GString *out);
 
+/* Appends "requests.COMMAND: N" (and "requests.TRANS2_SUB: N") for every
+ * SMB command sent so far; by_command is indexed by command code, by_trans2
+ * (n_trans2 entries) by TRANSACTION2 subcommand. */
+void stats_append_requests(GString *out, const uint64_t *by_command, const uint64_t *by_trans2,
+			   unsigned n_trans2);
+
 #endif

@@ -35,6 +35,16 @@ struct fs_handle {
 	uint8_t oplock;   /* level held (OPLOCK_*), under lock */
 	int broken;       /* 0, or the -errno every later use gets */
 	bool closed;
+	/* The file's first bytes, read with the open (client_open_head):
+	 * reads are served from them while they are certainly current, that
+	 * is while the oplock the open got holds (a write or truncate by
+	 * anyone, this mount's other handles included, breaks it to none
+	 * first, MS-CIFS 3.3.4.2) on the FID that read them.  Under lock;
+	 * head_budget counts the bytes the mount's heads hold (atomic). */
+	uint8_t *head;
+	uint32_t head_len;
+	uint64_t head_size; /* the file's size at the open */
+	gint *head_budget;
 	/* Byte-range locks held on the server, for POSIX emulation and for
 	 * re-acquisition; lock_mutex serialises lock requests on the handle
 	 * and guards both tables. */
@@ -71,6 +81,17 @@ int fs_handle_close(struct fs_handle *h, const struct client *template);
 /* The file's size if it is known for sure (an exclusive or batch oplock
  * is held), else UINT64_MAX. */
 uint64_t fs_handle_known_size(struct fs_handle *h);
+
+/* Gives the handle the first bytes its open read (taking head->data) of a
+ * file whose size was `size`; budget counts them while held. */
+void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t size,
+			gint *budget);
+/* Serves what it can of a read of size bytes at off from the head: copies
+ * *got bytes to buf and returns true when that answers the whole read (up
+ * to the end of file); false when the rest is the caller's to read from
+ * off + *got.  A head no longer certainly current, or that the read
+ * reached the end of, is dropped. */
+bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off, size_t *got);
 
 /* Remember / forget an flock lock for re-acquisition. */
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);

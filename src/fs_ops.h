@@ -35,6 +35,7 @@ struct smbfuse {
 	struct fuse *fuse;
 	gint oplock_breaks; /* atomic */
 	gint cached_opens;  /* atomic: opens that kept the kernel's cached data */
+	gint head_bytes;    /* atomic: bytes read with opens, held for reads */
 	/* Open handles by path, for changes by path that must go through
 	 * them (times), kept current across renames. */
 	GMutex handles_lock;

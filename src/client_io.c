@@ -376,9 +376,11 @@ int client_open_head(struct client *c, const char *path, int flags, uint32_t wan
 	g_free(smb_path);
 	if (ret == 0) {
 		eof_put(s, *fid, id->size, true);
-		/* A server that opens but does not read in a chain (or
-		 * cannot) is not sent chains again: they would only cost. */
-		if (!read_ok)
+		/* A server that opens but does not read in a chain (Impacket
+		 * answers the open alone), or grants no oplock (without one
+		 * the data cannot be used, fs_handle_read_head), is not sent
+		 * chains again: they would only cost. */
+		if (!read_ok || id->oplock == OPLOCK_NONE)
 			g_atomic_int_set(&s->no_open_chain, 1);
 		return 0;
 	}

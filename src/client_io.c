@@ -291,6 +291,8 @@ out:
 /* Room the NT_CREATE_ANDX reply (extended form: 50 words) takes in a
  * chained reply besides the READ_ANDX one. */
 #define CHAIN_OPEN_REPLY_ROOM 256
+/* Chained opens in a row without an oplock before a session stops them. */
+#define CHAIN_NO_OPLOCK_MAX 16
 
 /* The chain's answer.  The open's part is read first: a command that
  * failed carries no words (MS-CIFS 2.2.3.1: the status is the failing
@@ -377,10 +379,15 @@ int client_open_head(struct client *c, const char *path, int flags, uint32_t wan
 	if (ret == 0) {
 		eof_put(s, *fid, id->size, true);
 		/* A server that opens but does not read in a chain (Impacket
-		 * answers the open alone), or grants no oplock (without one
-		 * the data cannot be used, fs_handle_read_head), is not sent
-		 * chains again: they would only cost. */
-		if (!read_ok || id->oplock == OPLOCK_NONE)
+		 * answers the open alone), or that grants no oplock (without
+		 * one the data cannot be used, fs_handle_read_head) to many
+		 * opens in a row (one file another open holds proves
+		 * nothing), is not sent chains again: they would only cost. */
+		if (id->oplock != OPLOCK_NONE)
+			g_atomic_int_set(&s->chain_no_oplock, 0);
+		else if (g_atomic_int_add(&s->chain_no_oplock, 1) + 1 >= CHAIN_NO_OPLOCK_MAX)
+			g_atomic_int_set(&s->no_open_chain, 1);
+		if (!read_ok)
 			g_atomic_int_set(&s->no_open_chain, 1);
 		return 0;
 	}

@@ -42,7 +42,7 @@ static void drop_head_locked(struct fs_handle *h)
 }
 
 void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t size,
-			gint *budget)
+			int changes, gint *budget)
 {
 	g_mutex_lock(&h->lock);
 	drop_head_locked(h);
@@ -50,6 +50,7 @@ void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t 
 		h->head = head->data;
 		h->head_len = head->len;
 		h->head_size = size;
+		h->head_changes = changes;
 		h->head_budget = budget;
 		g_atomic_int_add(budget, (gint)head->len);
 	} else {
@@ -60,7 +61,8 @@ void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t 
 	g_mutex_unlock(&h->lock);
 }
 
-bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off, size_t *got)
+bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off,
+			 int changes, size_t *got)
 {
 	bool whole = false;
 
@@ -68,25 +70,27 @@ bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t o
 	g_mutex_lock(&h->lock);
 	if (!h->head)
 		goto out;
-	/* The oplock is what says nobody changed the file since: the FID's
-	 * own (a dead connection took it away), never broken to none. */
-	if (h->oplock == OPLOCK_NONE || h->broken || h->closed || !conn_alive(h->session->conn) ||
-	    off >= h->head_len) {
-		/* Past it: a read that starts at or past the end of the file
-		 * it read to is answered (nothing), other reads are not. */
-		whole = h->oplock != OPLOCK_NONE && !h->broken && !h->closed &&
-			conn_alive(h->session->conn) && off >= h->head_size &&
-			h->head_len >= h->head_size;
-		drop_head_locked(h);
+	/* The oplock is what says nobody else changed the file since: the
+	 * FID's own (a dead connection took it away), never broken to none;
+	 * and no change through this mount since the open (its oplock break
+	 * may still be on the way). */
+	bool current = h->oplock != OPLOCK_NONE && !h->broken && !h->closed &&
+		       conn_alive(h->session->conn) && changes == h->head_changes;
+	if (current && off >= h->head_size && h->head_len >= h->head_size) {
+		whole = true; /* at or past the end of a file read whole */
+		goto out;
+	}
+	if (!current || off >= h->head_len) {
+		drop_head_locked(h); /* the rest is the server's to tell */
 		goto out;
 	}
 	size_t n = MIN(size, (size_t)(h->head_len - off));
 	memcpy(buf, h->head + off, n);
 	*got = n;
-	/* Answered whole: all asked for, or up to the end of the file. */
+	/* Answered whole: all asked for, or up to the end of the file.  The
+	 * head stays until the release (or a change): a read again, or at
+	 * the end of the file, costs no round trip either. */
 	whole = n == size || off + n >= h->head_size;
-	if (off + n >= h->head_len)
-		drop_head_locked(h);
 out:
 	g_mutex_unlock(&h->lock);
 	return whole;

@@ -44,6 +44,7 @@ struct fs_handle {
 	uint8_t *head;
 	uint32_t head_len;
 	uint64_t head_size; /* the file's size at the open */
+	int head_changes;   /* the mount's data_changes before the open */
 	gint *head_budget;
 	/* Byte-range locks held on the server, for POSIX emulation and for
 	 * re-acquisition; lock_mutex serialises lock requests on the handle
@@ -85,13 +86,15 @@ uint64_t fs_handle_known_size(struct fs_handle *h);
 /* Gives the handle the first bytes its open read (taking head->data) of a
  * file whose size was `size`; budget counts them while held. */
 void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t size,
-			gint *budget);
-/* Serves what it can of a read of size bytes at off from the head: copies
+			int changes, gint *budget);
+/* Serves what it can of a read of size bytes at off from the head (if the
+ * mount's data_changes is still what it was before the open): copies
  * *got bytes to buf and returns true when that answers the whole read (up
  * to the end of file); false when the rest is the caller's to read from
- * off + *got.  A head no longer certainly current, or that the read
- * reached the end of, is dropped. */
-bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off, size_t *got);
+ * off + *got.  A head no longer certainly current, or a read beyond it,
+ * drops it. */
+bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off,
+			 int changes, size_t *got);
 
 /* Remember / forget an flock lock for re-acquisition. */
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);

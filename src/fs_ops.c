@@ -711,14 +711,17 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	 * what a half-done first attempt left, the same result. */
 	enum pool_op_kind kind = (flags & O_TRUNC) ? POOL_OP_REDO : POOL_OP_READ;
 	uint32_t want = head_want(fs, path, flags);
+	int changes = g_atomic_int_get(&fs->data_changes);
 	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 					    (ret_session(&s, cl->session),
 					     open_attempt(cl, path, flags, want, &fid, &id, &head))));
+	if (flags & O_TRUNC)
+		g_atomic_int_inc(&fs->data_changes);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
 	/* Served only under the oplock the open got (fs_handle_read_head). */
 	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)
-		fs_handle_set_head(handle_of(fi), &head, id.size, &fs->head_bytes);
+		fs_handle_set_head(handle_of(fi), &head, id.size, changes, &fs->head_bytes);
 	g_free(head.data);
 	return ret;
 }
@@ -751,6 +754,8 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 				(ret_session(&s, cl->session),
 				 client_create(cl, path, fi->flags | O_CREAT, mode, &own, &fid, &id))));
+	if (fi->flags & O_TRUNC)
+		g_atomic_int_inc(&fs->data_changes);
 	if (ret == 0 && id.has_info) {
 		/* The reply said what the getattr that follows a create would
 		 * ask: no QUERY_PATH_INFO for it. */
@@ -771,7 +776,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	if (offset < 0)
 		return -EINVAL;
 	size_t got;
-	if (fs_handle_read_head(handle_of(fi), buf, size, (uint64_t)offset, &got)) {
+	if (fs_handle_read_head(handle_of(fi), buf, size, (uint64_t)offset,
+				g_atomic_int_get(&fs->data_changes), &got)) {
 		stats_record(&fs->stats, STATS_READ, 0, (long)got);
 		return (int)got;
 	}
@@ -791,6 +797,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 		return -EINVAL;
 	int ret = TIMED(STATS_WRITE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
 					     client_write(cl, fid, buf, size, (uint64_t)offset)));
+	g_atomic_int_inc(&fs->data_changes); /* whatever the outcome */
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -827,17 +834,15 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	if (size < 0)
 		return -EINVAL;
+	int ret;
 	if (fi)
-		return refreshed(fs, path,
-				 FORGET_FILE(fs, path,
-					     TIMED(STATS_TRUNCATE,
-						   FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-							   client_ftruncate(cl, fid, (uint64_t)size)))));
-	return refreshed(fs, path,
-			 FORGET_FILE(fs, path,
-				     TIMED(STATS_TRUNCATE,
-					   FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						   client_truncate(cl, path, (uint64_t)size)))));
+		ret = TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						    client_ftruncate(cl, fid, (uint64_t)size)));
+	else
+		ret = TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						    client_truncate(cl, path, (uint64_t)size)));
+	g_atomic_int_inc(&fs->data_changes); /* after it, whatever the outcome */
+	return refreshed(fs, path, FORGET_FILE(fs, path, ret));
 }
 
 static int fs_unlink(const char *path)
@@ -1029,6 +1034,10 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (ret != 0) /* no writable open handle, or it failed: by path */
 		ret = TIMED(STATS_UTIMENS, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 						   client_utimens(cl, path, tv)));
+	/* Without UNIX extensions the server may store times coarser than it
+	 * is sent them (FAT), or not at all (Impacket): asked again. */
+	if (!fs->unix_ext)
+		return refreshed(fs, path, FORGET_FILE(fs, path, ret));
 	struct timespec set[2] = { tv[0], tv[1] };
 	return attrs_set(fs, path, ret, apply_times, set);
 }

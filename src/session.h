@@ -52,6 +52,7 @@ struct session {
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
 	gint no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once (atomic) */
 	gint no_open_chain; /* NT_CREATE_ANDX + READ_ANDX chains failed once (atomic) */
+	gint chain_no_oplock; /* chained opens in a row that got no oplock (atomic) */
 	gint no_posix_unlink; /* ... SMB_POSIX_PATH_UNLINK (atomic) */
 	gint gap_writes;      /* GAP_WRITES_* (client_io.c): does a write past the
 			       * end of file land? (atomic) */

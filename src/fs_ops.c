@@ -821,8 +821,13 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 
-	handles_remove(fs, path, h);
+	/* Listed until the server has answered the close: a utimens by path
+	 * meanwhile finds the handle, waits for the close (fs_handle_bind),
+	 * and sets the times after it, which the close of a handle that wrote
+	 * would otherwise overwrite (another pooled connection may run the
+	 * close last). */
 	int ret = TIMED(STATS_RELEASE, fs_handle_close(h, fs->client));
+	handles_remove(fs, path, h);
 	if (ret < 0)
 		log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
 	fs_handle_unref(h);

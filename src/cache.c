@@ -259,9 +259,8 @@ static void invalidate_one_locked(struct cache *c, const char *path)
 	g_hash_table_foreach_remove(c->stamps, remove_at_or_below, (gpointer)path);
 }
 
-void cache_invalidate(struct cache *c, const char *path)
+static void invalidate_locked(struct cache *c, const char *path)
 {
-	g_mutex_lock(&c->lock);
 	c->epoch++;
 	c->stats.invalidations++;
 	invalidate_one_locked(c, path);
@@ -270,6 +269,12 @@ void cache_invalidate(struct cache *c, const char *path)
 	g_hash_table_remove(c->dirs, parent);
 	g_hash_table_remove(c->attrs, parent);
 	g_free(parent);
+}
+
+void cache_invalidate(struct cache *c, const char *path)
+{
+	g_mutex_lock(&c->lock);
+	invalidate_locked(c, path);
 	g_mutex_unlock(&c->lock);
 }
 
@@ -278,6 +283,35 @@ void cache_invalidate_file(struct cache *c, const char *path)
 	g_mutex_lock(&c->lock);
 	c->epoch++;
 	g_hash_table_remove(c->attrs, path);
+	char *parent = g_path_get_dirname(path);
+	g_hash_table_remove(c->dirs, parent);
+	g_free(parent);
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_invalidate_put(struct cache *c, uint64_t ticket, const char *path,
+			  const struct stat *st)
+{
+	g_mutex_lock(&c->lock);
+	bool storable = storable_locked(c, ticket);
+	invalidate_locked(c, path);
+	if (storable)
+		put_attr_locked(c, path, st);
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg)
+{
+	g_mutex_lock(&c->lock);
+	/* Voids the tickets of fetches under way: they may have read the
+	 * file before the change. */
+	c->epoch++;
+	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
+	if (e && (e->negative || e->expires <= g_get_monotonic_time())) {
+		g_hash_table_remove(c->attrs, path);
+	} else if (e && !apply(&e->st, arg)) {
+		g_hash_table_remove(c->attrs, path);
+	}
 	char *parent = g_path_get_dirname(path);
 	g_hash_table_remove(c->dirs, parent);
 	g_free(parent);

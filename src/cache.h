@@ -70,6 +70,21 @@ void cache_invalidate_all(struct cache *c);
  * mount (a write): its attributes and its parent's listing. */
 void cache_invalidate_file(struct cache *c, const char *path);
 
+/* After a create through the mount whose reply told the new file's
+ * attributes: drops what cache_invalidate drops and keeps st for path,
+ * unless something was invalidated since ticket (taken before the
+ * request: what the reply said may be out of date already). */
+void cache_invalidate_put(struct cache *c, uint64_t ticket, const char *path,
+			  const struct stat *st);
+
+/* After a change through the mount that the server carried out: what
+ * cache_invalidate_file drops, except that path's attributes, if cached,
+ * are kept with the change applied (their expiry unchanged: the fields it
+ * does not set are as old as they were).  apply returns false when it
+ * cannot tell the result: then they are dropped too. */
+typedef bool (*cache_apply_fn)(struct stat *st, void *arg);
+void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg);
+
 /* Every path the cache knows (its tables' keys; g_free'd by the array):
  * what the kernel may be caching too. */
 GPtrArray *cache_known_paths(struct cache *c);

@@ -58,6 +58,11 @@ struct client_open_info {
 	uint64_t size;
 	uint8_t oplock;
 	bool created;
+	/* The reply described the file completely (a POSIX open's UNIX_BASIC
+	 * information, or NT_CREATE_ANDX's for a file it created): what a
+	 * getattr would return right after the open. */
+	bool has_info;
+	struct smb_file_info info;
 };
 
 /* Whom a new object belongs to.  `set` false leaves it to the server (the
@@ -79,6 +84,19 @@ int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
  * the UNIX extensions, else NT_CREATE_ANDX / OPEN_ANDX (then the mode). */
 int client_create(struct client *c, const char *path, int flags, mode_t mode,
 		  const struct client_owner *own, uint16_t *fid, struct client_open_info *id);
+/* The first bytes of a file, read with its open (client_open_head). */
+struct client_head {
+	uint8_t *data; /* g_malloc; NULL: none */
+	uint32_t len;
+};
+/* client_open for reading (O_RDONLY, no O_TRUNC) that asks for the file's
+ * first `want` bytes in the same message: NT_CREATE_ANDX + READ_ANDX
+ * (MS-CIFS 3.2.4.1.1).  *head gets them (none if the server did not read,
+ * or the chain cannot be used: then it is a plain client_open).  A server
+ * that fails the chain is asked again without it, and not sent chains
+ * again on that session. */
+int client_open_head(struct client *c, const char *path, int flags, uint32_t want,
+		     uint16_t *fid, struct client_open_info *id, struct client_head *head);
 int client_close(struct client *c, uint16_t fid);
 /* The end of file this mount last knew for fid (the size at open, moved by
  * its own writes and truncates): exact while nobody else can change the

@@ -70,17 +70,35 @@ static uint32_t nt_access(int flags)
  * 2.2.4.64.2), which SMB_POSIX_PATH_OPEN answers too. */
 #define CREATE_ACTION_CREATED 2
 
-/* NT_CREATE_ANDX: the only open that can share delete access, which Unix
- * semantics need (another process may unlink or rename an open file).
- * id (may be NULL) gets what the reply says about the file. */
-static int nt_create(struct client *c, const char *smb_path, uint32_t access,
-		     uint32_t disposition, uint32_t options, bool oplock, uint16_t *fid,
-		     struct client_open_info *id)
+/* What an NT_CREATE_ANDX reply says about the file it opened. */
+static void nt_create_info(const struct smb_nt_create_rep *rep, struct client_open_info *id)
 {
-	uint8_t buf[PATH_MSG];
-	struct wr w;
-	struct smb_reply reply = { 0 };
-	struct smb_nt_create_req req = {
+	id->created = rep->create_action == CREATE_ACTION_CREATED;
+	id->create_time = rep->create_time;
+	id->write_time = rep->write_time;
+	id->size = rep->end_of_file;
+	id->oplock = rep->oplock_level;
+	/* A file it created has one link: the rest of what ALL_INFO
+	 * would say is in the reply (MS-CIFS 2.2.4.64.2). */
+	if (id->created && !rep->directory) {
+		struct smb_file_info *fi = &id->info;
+		memset(fi, 0, sizeof(*fi));
+		fi->create_time = rep->create_time;
+		fi->access_time = rep->access_time;
+		fi->write_time = rep->write_time;
+		fi->change_time = rep->change_time;
+		fi->attrs = rep->ext_file_attrs;
+		fi->alloc_size = rep->alloc_size;
+		fi->end_of_file = rep->end_of_file;
+		fi->nlink = 1;
+		id->has_info = true;
+	}
+}
+
+static struct smb_nt_create_req nt_create_req(const char *smb_path, uint32_t access,
+					       uint32_t disposition, uint32_t options, bool oplock)
+{
+	return (struct smb_nt_create_req){
 		.flags = oplock ? NT_CREATE_REQUEST_OPLOCK | NT_CREATE_REQUEST_OPBATCH : 0,
 		.desired_access = access,
 		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
@@ -91,6 +109,20 @@ static int nt_create(struct client *c, const char *smb_path, uint32_t access,
 		.path = smb_path,
 		.unicode = true,
 	};
+}
+
+/* NT_CREATE_ANDX: the only open that can share delete access, which Unix
+ * semantics need (another process may unlink or rename an open file).
+ * id (may be NULL) gets what the reply says about the file. */
+static int nt_create(struct client *c, const char *smb_path, uint32_t access,
+		     uint32_t disposition, uint32_t options, bool oplock, uint16_t *fid,
+		     struct client_open_info *id)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+	struct smb_nt_create_req req =
+		nt_create_req(smb_path, access, disposition, options, oplock);
 
 	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_NT_CREATE_ANDX);
 	int ret = smb_nt_create_encode(&w, &req);
@@ -105,13 +137,8 @@ static int nt_create(struct client *c, const char *smb_path, uint32_t access,
 		goto out;
 	}
 	*fid = rep.fid;
-	if (id) {
-		id->created = rep.create_action == CREATE_ACTION_CREATED;
-		id->create_time = rep.create_time;
-		id->write_time = rep.write_time;
-		id->size = rep.end_of_file;
-		id->oplock = rep.oplock_level;
-	}
+	if (id)
+		nt_create_info(&rep, id);
 out:
 	smb_reply_clear(&reply);
 	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
@@ -210,6 +237,8 @@ static int posix_open(struct client *c, const char *smb_path, uint32_t pflags, m
 				id->unique_id = rep.info.unique_id;
 				id->write_time = rep.info.write_time;
 				id->size = rep.info.end_of_file;
+				id->info = rep.info;
+				id->has_info = true;
 			}
 		}
 	}
@@ -257,6 +286,125 @@ out:
 	return ret;
 }
 
+/* ---- an open and its first read in one message ---- */
+
+/* Room the NT_CREATE_ANDX reply (extended form: 50 words) takes in a
+ * chained reply besides the READ_ANDX one. */
+#define CHAIN_OPEN_REPLY_ROOM 256
+/* Chained opens in a row without an oplock before a session stops them. */
+#define CHAIN_NO_OPLOCK_MAX 16
+
+/* The chain's answer.  The open's part is read first: a command that
+ * failed carries no words (MS-CIFS 2.2.3.1: the status is the failing
+ * command's), so an open with its 34 words succeeded whatever the read
+ * did, and its FID must be used (or closed).  Returns the open's result;
+ * *read_ok tells whether the read's part came too. */
+static int chain_reply(const struct smb_reply *reply, uint16_t *fid, struct client_open_info *id,
+		       struct client_head *head, bool *read_ok)
+{
+	struct smb_nt_create_rep rep;
+	struct smb_msg next;
+	struct smb_read_andx_rep rd;
+
+	*read_ok = false;
+	if (reply->msg.hdr.command != SMB_COM_NT_CREATE_ANDX)
+		return -EIO;
+	if (smb_nt_create_decode(&reply->msg, &rep) < 0) {
+		int err = smb_hdr_errno(&reply->msg.hdr);
+		return err < 0 ? err : -EIO;
+	}
+	*fid = rep.fid;
+	nt_create_info(&rep, id);
+	if (smb_hdr_errno(&reply->msg.hdr) == 0 && smb_andx_next(&reply->msg, &next) == 1 &&
+	    next.hdr.command == SMB_COM_READ_ANDX && smb_read_andx_decode(&next, &rd) == 0) {
+		head->data = g_memdup2(rd.data, rd.data_len);
+		head->len = rd.data_len;
+		*read_ok = true;
+	}
+	return 0;
+}
+
+static int nt_create_read(struct client *c, const char *smb_path, bool oplock, uint32_t want,
+			  uint16_t *fid, struct client_open_info *id, struct client_head *head,
+			  bool *read_ok, bool *answered)
+{
+	uint8_t buf[PATH_MSG];
+	struct wr w;
+	struct smb_reply reply = { 0 };
+	struct smb_nt_create_req req = nt_create_req(smb_path, nt_access(O_RDONLY), FILE_OPEN,
+						     FILE_NON_DIRECTORY_FILE, oplock);
+
+	session_msg_begin(c->session, &w, buf, sizeof(buf), SMB_COM_NT_CREATE_ANDX);
+	*answered = false;
+	int ret = smb_nt_create_read_encode(&w, &req, want);
+	if (ret == 0)
+		ret = conn_call(c->session->conn, &w, &reply);
+	if (ret == 0) {
+		*answered = true;
+		ret = chain_reply(&reply, fid, id, head, read_ok);
+	}
+	smb_reply_clear(&reply);
+	return ret == -EMSGSIZE ? -ENAMETOOLONG : ret;
+}
+
+/* Names NT_CREATE_ANDX refuses even with POSIX pathnames (posix_open). */
+static bool nt_name_ok(const char *smb_path)
+{
+	return !strpbrk(smb_path, "*?<>|\"");
+}
+
+int client_open_head(struct client *c, const char *path, int flags, uint32_t want,
+		     uint16_t *fid, struct client_open_info *id, struct client_head *head)
+{
+	struct session *s = c->session;
+	bool read_ok;
+
+	memset(head, 0, sizeof(*head));
+	if (want > s->safe_read - CHAIN_OPEN_REPLY_ROOM)
+		want = s->safe_read > 2 * CHAIN_OPEN_REPLY_ROOM ? s->safe_read - CHAIN_OPEN_REPLY_ROOM
+							     : 0;
+	bool usable = want && (flags & (O_ACCMODE | O_TRUNC | O_CREAT)) == O_RDONLY &&
+		      c->open_cmd != OPEN_CMD_OPENANDX && (s->server_caps & CAP_NT_SMBS) &&
+		      !g_atomic_int_get(&s->no_open_chain);
+	char *smb_path = usable ? client_smb_path(c, path) : NULL;
+	if (!smb_path || !nt_name_ok(smb_path)) {
+		g_free(smb_path);
+		return client_open(c, path, flags, fid, id);
+	}
+	memset(id, 0, sizeof(*id));
+	bool answered;
+	int ret = nt_create_read(c, smb_path, c->want_oplock, want, fid, id, head, &read_ok,
+				 &answered);
+	g_free(smb_path);
+	if (ret == 0) {
+		eof_put(s, *fid, id->size, true);
+		/* A server that opens but does not read in a chain (Impacket
+		 * answers the open alone), or that grants no oplock (without
+		 * one the data cannot be used, fs_handle_read_head) to many
+		 * opens in a row (one file another open holds proves
+		 * nothing), is not sent chains again: they would only cost. */
+		if (id->oplock != OPLOCK_NONE)
+			g_atomic_int_set(&s->chain_no_oplock, 0);
+		else if (g_atomic_int_add(&s->chain_no_oplock, 1) + 1 >= CHAIN_NO_OPLOCK_MAX)
+			g_atomic_int_set(&s->no_open_chain, 1);
+		if (!read_ok)
+			g_atomic_int_set(&s->no_open_chain, 1);
+		return 0;
+	}
+	if (!answered)
+		return ret; /* the pool decides (its fate is in the ledger) */
+	/* The chain may be what the server refused: ask plainly.  Should it
+	 * then succeed, this server gets no more chains. */
+	int plain = client_open(c, path, flags, fid, id);
+	if (plain == 0) {
+		log_debug("the server refused an open chained with a read (%s): "
+			  "opening without chains from now on",
+			  g_strerror(-ret));
+		g_atomic_int_set(&s->no_open_chain, 1);
+	}
+	return plain;
+}
+
 int client_open(struct client *c, const char *path, int flags, uint16_t *fid,
 		struct client_open_info *id)
 {
@@ -293,6 +441,8 @@ int client_create(struct client *c, const char *path, int flags, mode_t mode,
 						   (size_t)len)) < 0)
 		log_debug("setting mode or owner of new file %s failed: %s", path,
 			  g_strerror(-ret));
+	/* The open's reply predates that change (and the ctime it gave). */
+	id->has_info = false;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "fs_handle.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/file.h>
 
 #include "log.h"
@@ -31,6 +32,72 @@ struct fs_handle *fs_handle_new(struct session *s, uint16_t fid, int open_flags,
 	return h;
 }
 
+/* Called with h->lock held (or by the last reference). */
+static void drop_head_locked(struct fs_handle *h)
+{
+	if (!h->head)
+		return;
+	g_atomic_int_add(h->head_budget, -(gint)h->head_len);
+	g_free(h->head);
+	h->head = NULL;
+	h->head_len = 0;
+}
+
+void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t size,
+			int changes, gint *budget)
+{
+	g_mutex_lock(&h->lock);
+	drop_head_locked(h);
+	if (head->data && head->len <= G_MAXINT) {
+		h->head = head->data;
+		h->head_len = head->len;
+		h->head_size = size;
+		h->head_changes = changes;
+		h->head_budget = budget;
+		g_atomic_int_add(budget, (gint)head->len);
+	} else {
+		g_free(head->data);
+	}
+	head->data = NULL;
+	head->len = 0;
+	g_mutex_unlock(&h->lock);
+}
+
+bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off,
+			 int changes, size_t *got)
+{
+	bool whole = false;
+
+	*got = 0;
+	g_mutex_lock(&h->lock);
+	if (!h->head)
+		goto out;
+	/* The oplock is what says nobody else changed the file since: the
+	 * FID's own (a dead connection took it away), never broken to none;
+	 * and no change through this mount since the open (its oplock break
+	 * may still be on the way). */
+	bool current = h->oplock != OPLOCK_NONE && !h->broken && !h->closed &&
+		       conn_alive(h->session->conn) && changes == h->head_changes;
+	if (current && off >= h->head_size && h->head_len >= h->head_size) {
+		whole = true; /* at or past the end of a file read whole */
+		goto out;
+	}
+	if (!current || off >= h->head_len) {
+		drop_head_locked(h); /* the rest is the server's to tell */
+		goto out;
+	}
+	size_t n = MIN(size, (size_t)(h->head_len - off));
+	memcpy(buf, h->head + off, n);
+	*got = n;
+	/* Answered whole: all asked for, or up to the end of the file.  The
+	 * head stays until the release (or a change): a read again, or at
+	 * the end of the file, costs no round trip either. */
+	whole = n == size || off + n >= h->head_size;
+out:
+	g_mutex_unlock(&h->lock);
+	return whole;
+}
+
 struct fs_handle *fs_handle_ref(struct fs_handle *h)
 {
 	g_atomic_int_inc(&h->refs);
@@ -43,6 +110,7 @@ void fs_handle_unref(struct fs_handle *h)
 		return;
 	wb_free(h->wb);
 	readahead_free(h->ra);
+	drop_head_locked(h);
 	session_unref(h->session);
 	g_array_free(h->ranges, TRUE);
 	g_array_free(h->flocks, TRUE);
@@ -97,6 +165,12 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	struct client cl = *template;
 	cl.session = s;
 	conn_ledger_begin(&ledger, false);
+	/* Compare like with like: an open that used NT_CREATE_ANDX where a
+	 * POSIX open would have (client_open_head) has a create time to
+	 * compare, no unique id. */
+	if (!h->id.unique_id && h->id.create_time && cl.open_cmd == OPEN_CMD_AUTO &&
+	    (s->server_caps & CAP_NT_SMBS))
+		cl.open_cmd = OPEN_CMD_NTCREATE;
 	ret = client_open(&cl, path, h->reopen_flags, &fid, &id);
 	conn_ledger_end();
 	if (ret < 0) {
@@ -118,6 +192,7 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 		ret = -ESTALE;
 		goto out;
 	}
+	drop_head_locked(h); /* read through the old FID */
 	session_unref(h->session);
 	h->session = session_ref(s);
 	h->fid = fid;

@@ -37,6 +37,17 @@ struct fs_handle {
 	int broken;       /* 0, or the -errno every later use gets */
 	bool closed;
 	struct readahead *ra; /* sequential reads fetched ahead (readahead.h) */
+	/* The file's first bytes, read with the open (client_open_head):
+	 * reads are served from them while they are certainly current, that
+	 * is while the oplock the open got holds (a write or truncate by
+	 * anyone, this mount's other handles included, breaks it to none
+	 * first, MS-CIFS 3.3.4.2) on the FID that read them.  Under lock;
+	 * head_budget counts the bytes the mount's heads hold (atomic). */
+	uint8_t *head;
+	uint32_t head_len;
+	uint64_t head_size; /* the file's size at the open */
+	int head_changes;   /* the mount's data_changes before the open */
+	gint *head_budget;
 	/* Byte-range locks held on the server, for POSIX emulation and for
 	 * re-acquisition; lock_mutex serialises lock requests on the handle
 	 * and guards both tables. */
@@ -77,6 +88,19 @@ int fs_handle_close(struct fs_handle *h, const struct client *template);
 /* The file's size if it is known for sure (an exclusive or batch oplock
  * is held), else UINT64_MAX. */
 uint64_t fs_handle_known_size(struct fs_handle *h);
+
+/* Gives the handle the first bytes its open read (taking head->data) of a
+ * file whose size was `size`; budget counts them while held. */
+void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t size,
+			int changes, gint *budget);
+/* Serves what it can of a read of size bytes at off from the head (if the
+ * mount's data_changes is still what it was before the open): copies
+ * *got bytes to buf and returns true when that answers the whole read (up
+ * to the end of file); false when the rest is the caller's to read from
+ * off + *got.  A head no longer certainly current, or a read beyond it,
+ * drops it. */
+bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off,
+			 int changes, size_t *got);
 
 /* Remember / forget an flock lock for re-acquisition. */
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);

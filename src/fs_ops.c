@@ -780,6 +780,7 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	 * between write(2) and now fetched the bytes as they were. */
 	cache_invalidate_file(fs->cache, path);
 	readahead_stale(fs, path);
+	g_atomic_int_inc(&fs->data_changes); /* and the bytes read with an open */
 	return ret;
 }
 
@@ -821,6 +822,34 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 	return ret;
 }
 
+/* How much of a file an open for reading reads with it (a small file's
+ * all, in the same round trip), and how much the mount's open handles may
+ * hold of such reads not yet asked for. */
+#define HEAD_WANT (60 * 1024)
+#define HEAD_BUDGET (4 * 1024 * 1024)
+
+/* Only where the kernel will read: not when its pages from an earlier open
+ * may still serve (a stamp), nor once the budget is spent. */
+static uint32_t head_want(struct smbfuse *fs, const char *path, int flags)
+{
+	uint64_t wt, size;
+	if ((flags & (O_ACCMODE | O_TRUNC)) != O_RDONLY || !fs->client->want_oplock ||
+	    g_atomic_int_get(&fs->head_bytes) >= HEAD_BUDGET ||
+	    cache_get_stamp(fs->cache, path, &wt, &size))
+		return 0;
+	return HEAD_WANT;
+}
+
+static int open_attempt(struct client *cl, const char *path, int flags, uint32_t want,
+			uint16_t *fid, struct client_open_info *id, struct client_head *head)
+{
+	g_free(head->data); /* an earlier attempt's */
+	head->data = NULL;
+	if (!want)
+		return client_open(cl, path, flags, fid, id);
+	return client_open_head(cl, path, flags, want, fid, id, head);
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
@@ -828,16 +857,26 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
 	struct client_open_info id;
+	struct client_head head = { 0 };
 	uint16_t fid;
 
 	/* Opening without O_TRUNC changes nothing; with it, a repeat truncates
 	 * what a half-done first attempt left, the same result. */
 	enum pool_op_kind kind = (flags & O_TRUNC) ? POOL_OP_REDO : POOL_OP_READ;
+	uint32_t want = head_want(fs, path, flags);
+	int changes = g_atomic_int_get(&fs->data_changes);
 	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 					    (ret_session(&s, cl->session),
-					     client_open(cl, path, flags, &fid, &id))));
-	return handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
+					     open_attempt(cl, path, flags, want, &fid, &id, &head))));
+	if (flags & O_TRUNC)
+		g_atomic_int_inc(&fs->data_changes);
+	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
+	/* Served only under the oplock the open got (fs_handle_read_head). */
+	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)
+		fs_handle_set_head(handle_of(fi), &head, id.size, changes, &fs->head_bytes);
+	g_free(head.data);
+	return ret;
 }
 
 /* New objects belong to the calling user, as on a local disk (an
@@ -869,8 +908,18 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 				(ret_session(&s, cl->session),
 				 client_create(cl, path, fi->flags | O_CREAT, mode, &own, &fid, &id))));
-	if (ret == 0)
+	if (fi->flags & O_TRUNC)
+		g_atomic_int_inc(&fs->data_changes);
+	if (ret == 0 && id.has_info) {
+		/* The reply said what the getattr that follows a create would
+		 * ask: no QUERY_PATH_INFO for it. */
+		struct stat st;
+		fs_stat_from_info(fs, &id.info, &st);
+		cache_invalidate_put(fs->cache, ticket, path, &st);
+		note_links(fs, path, &st);
+	} else if (ret == 0) {
 		cache_invalidate(fs->cache, path);
+	}
 	return handle_opened(fs, path, ret, s, fid, fi->flags, &id, ticket, fi);
 }
 
@@ -881,11 +930,18 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	struct smbfuse *fs = fs_get();
 	if (offset < 0)
 		return -EINVAL;
+	size_t got;
+	if (fs_handle_read_head(handle_of(fi), buf, size, (uint64_t)offset,
+				g_atomic_int_get(&fs->data_changes), &got)) {
+		stats_record(&fs->stats, STATS_READ, 0, (long)got);
+		return (int)got;
+	}
 	uint64_t eof = fs_handle_known_size(handle_of(fi));
 	struct fs_handle *h = handle_of(fi);
-	return TIMED(STATS_READ, FH_CALL(fs, h, path, POOL_OP_READ,
-					 readahead_read(h->ra, cl, fid, buf, size,
-							(uint64_t)offset, eof)));
+	int ret = TIMED(STATS_READ, FH_CALL(fs, h, path, POOL_OP_READ,
+					    readahead_read(h->ra, cl, fid, buf + got, size - got,
+							   (uint64_t)offset + got, eof)));
+	return ret < 0 ? ret : (int)got + ret;
 }
 
 /* An exclusive or batch oplock: no other client has the file open (the
@@ -932,6 +988,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	/* After the write, so that no read-ahead sent before it is served
 	 * (a queued write: again once it lands, wb_send). */
 	readahead_stale(fs, path);
+	g_atomic_int_inc(&fs->data_changes); /* whatever the outcome */
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -964,8 +1021,13 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 	 * itself goes with the handle's last reference (an oplock break may
 	 * still be looking at it). */
 	wb_drain(h->wb, NULL, NULL);
-	handles_remove(fs, path, h);
+	/* Listed until the server has answered the close: a utimens by path
+	 * meanwhile finds the handle, waits for the close (fs_handle_bind),
+	 * and sets the times after it, which the close of a handle that wrote
+	 * would otherwise overwrite (another pooled connection may run the
+	 * close last). */
 	int ret = TIMED(STATS_RELEASE, fs_handle_close(h, fs->client));
+	handles_remove(fs, path, h);
 	if (ret < 0)
 		log_warn("close of %s failed: %s", path ? path : "?", g_strerror(-ret));
 	fs_handle_unref(h);
@@ -980,17 +1042,14 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi)
-		ret = FORGET_FILE(fs, path,
-				  TIMED(STATS_TRUNCATE,
-					FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
-						client_ftruncate(cl, fid, (uint64_t)size))));
+		ret = TIMED(STATS_TRUNCATE, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
+						    client_ftruncate(cl, fid, (uint64_t)size)));
 	else
-		ret = FORGET_FILE(fs, path,
-				  TIMED(STATS_TRUNCATE,
-					FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-						client_truncate(cl, path, (uint64_t)size))));
+		ret = TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+						    client_truncate(cl, path, (uint64_t)size)));
+	g_atomic_int_inc(&fs->data_changes); /* after it, whatever the outcome */
 	readahead_stale(fs, path);
-	return refreshed(fs, path, ret);
+	return refreshed(fs, path, FORGET_FILE(fs, path, ret));
 }
 
 static int fs_unlink(const char *path)
@@ -1082,6 +1141,79 @@ static GPtrArray *writable_handles(struct smbfuse *fs, const char *path)
 	return out;
 }
 
+/* ---- attributes we set ----
+ * After a chmod, chown or utimens the server answered, FUSE asks for the
+ * attributes again: a cached entry gets the fields just set instead of
+ * being dropped, so that getattr costs no QUERY_PATH_INFO (chmod excepted,
+ * see fs_chmod).  The change
+ * time becomes our clock's now (the server set it to its own, which
+ * cannot be read back for free); what a change cannot tell (a time set to
+ * the server's "now", set-ID bits a chown clears) drops the entry. */
+
+static void ctime_now(struct stat *st)
+{
+	clock_gettime(CLOCK_REALTIME, &st->st_ctim);
+}
+
+/* A time as the server keeps it: what went on the wire (NT time, 100 ns
+ * units), read back; false if that says "leave it" (0). */
+static bool wire_time(const struct timespec *ts, struct timespec *out)
+{
+	uint64_t nt = smb_timespec_to_nttime(ts);
+	if (nt == 0 || nt == SMB_UNIX_TIME_NO_CHANGE)
+		return false;
+	smb_nttime_to_timespec(nt, out);
+	return true;
+}
+
+static bool apply_times(struct stat *st, void *arg)
+{
+	const struct timespec *tv = arg;
+	struct timespec at = st->st_atim, mt = st->st_mtim;
+	if (tv[0].tv_nsec == UTIME_NOW || tv[1].tv_nsec == UTIME_NOW)
+		return false;
+	if (tv[0].tv_nsec != UTIME_OMIT && !wire_time(&tv[0], &at))
+		return false;
+	if (tv[1].tv_nsec != UTIME_OMIT && !wire_time(&tv[1], &mt))
+		return false;
+	st->st_atim = at;
+	st->st_mtim = mt;
+	ctime_now(st);
+	return true;
+}
+
+struct owner_change {
+	const struct smbfuse_opts *opts;
+	uid_t uid;
+	gid_t gid;
+};
+
+static bool apply_owner(struct stat *st, void *arg)
+{
+	const struct owner_change *o = arg;
+	if (st->st_mode & (S_ISUID | S_ISGID))
+		return false;
+	/* uid=/gid= show their own values whatever the server holds. */
+	if (o->uid != (uid_t)-1 && !o->opts->uid_set)
+		st->st_uid = o->uid;
+	if (o->gid != (gid_t)-1 && !o->opts->gid_set)
+		st->st_gid = o->gid;
+	ctime_now(st);
+	return true;
+}
+
+/* After a change of path's attributes: apply it to the cached ones when
+ * the server carried it out, else forget them (it may have, in part). */
+static int attrs_set(struct smbfuse *fs, const char *path, int ret, cache_apply_fn apply,
+		     void *arg)
+{
+	if (ret == 0)
+		cache_update_file(fs->cache, path, apply, arg);
+	else
+		cache_invalidate_file(fs->cache, path);
+	return refreshed(fs, path, ret);
+}
+
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
@@ -1112,8 +1244,12 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (ret != 0) /* no writable open handle, or it failed: by path */
 		ret = TIMED(STATS_UTIMENS, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 						   client_utimens(cl, path, tv)));
-	cache_invalidate_file(fs->cache, path);
-	return refreshed(fs, path, ret);
+	/* Without UNIX extensions the server may store times coarser than it
+	 * is sent them (FAT), or not at all (Impacket): asked again. */
+	if (!fs->unix_ext)
+		return refreshed(fs, path, FORGET_FILE(fs, path, ret));
+	struct timespec set[2] = { tv[0], tv[1] };
+	return attrs_set(fs, path, ret, apply_times, set);
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -1129,6 +1265,8 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 			return ret;
 		is_dir = info.is_dir;
 	}
+	/* Not applied locally: Samba masks a mode it sets with the share's
+	 * "create mask" and "force create mode", which we cannot see. */
 	return refreshed(fs, path,
 			 FORGET_FILE(fs, path,
 				     TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
@@ -1150,10 +1288,10 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 			return 0;
 		return -EPERM;
 	}
-	return refreshed(fs, path,
-			 FORGET_FILE(fs, path,
-				     TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-								client_chown(cl, path, uid, gid)))));
+	int ret = TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+					     client_chown(cl, path, uid, gid)));
+	struct owner_change o = { .opts = fs->opts, .uid = uid, .gid = gid };
+	return attrs_set(fs, path, ret, apply_owner, &o);
 }
 
 static int fs_symlink(const char *target, const char *path)

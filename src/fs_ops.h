@@ -35,6 +35,11 @@ struct smbfuse {
 	struct fuse *fuse;
 	gint oplock_breaks; /* atomic */
 	gint cached_opens;  /* atomic: opens that kept the kernel's cached data */
+	gint head_bytes;    /* atomic: bytes read with opens, held for reads */
+	/* atomic: bumped after every change of file data through the mount
+	 * (write, truncate, O_TRUNC): data read with an open before one is
+	 * not served after it (the server may break our oplock only later). */
+	gint data_changes;
 	/* Open handles by path, for changes by path that must go through
 	 * them (times), kept current across renames. */
 	GMutex handles_lock;

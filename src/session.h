@@ -51,6 +51,8 @@ struct session {
 	uint64_t unix_caps; /* the ones we set with SET_CIFS_UNIX_INFO */
 	char path_sep;      /* '/' with POSIX pathnames, else '\\' */
 	gint no_posix_open; /* the server refused SMB_POSIX_PATH_OPEN once (atomic) */
+	gint no_open_chain; /* NT_CREATE_ANDX + READ_ANDX chains failed once (atomic) */
+	gint chain_no_oplock; /* chained opens in a row that got no oplock (atomic) */
 	gint no_posix_unlink; /* ... SMB_POSIX_PATH_UNLINK (atomic) */
 	gint gap_writes;      /* GAP_WRITES_* (client_io.c): does a write past the
 			       * end of file land? (atomic) */

@@ -63,6 +63,12 @@ int smb_msg_parse(const uint8_t *buf, size_t len, struct smb_msg *m);
 /* Cursor over the message words / bytes (origin = base). */
 void smb_msg_words(const struct smb_msg *m, struct rd *r);
 void smb_msg_bytes(const struct smb_msg *m, struct rd *r);
+/* The command an AndX command's AndXCommand/AndXOffset point to (MS-CIFS
+ * 2.2.3.4): 1 with *next filled (the same header and message, its own
+ * words and bytes, hdr.command set to it), 0 when there is none (also for
+ * an error reply's empty command), -EPROTO when the offset does not lie
+ * after m's bytes or the command does not fit in the message. */
+int smb_andx_next(const struct smb_msg *m, struct smb_msg *next);
 /* Encoder helpers: reserve WordCount / ByteCount and patch them. */
 size_t smb_words_begin(struct wr *w);
 void smb_words_end(struct wr *w, size_t wct_off);
@@ -219,6 +225,11 @@ struct smb_nt_create_rep {
 /* Accepts both the standard (WordCount 34) and the extended (42, MS-SMB
  * 2.2.4.9.2, which Samba sends) replies. */
 int smb_nt_create_decode(const struct smb_msg *m, struct smb_nt_create_rep *r);
+
+/* NT_CREATE_ANDX chained with a READ_ANDX of count bytes at offset 0 of
+ * the file it opens (MS-CIFS 3.2.4.1.1).  The reply: smb_nt_create_decode,
+ * then smb_andx_next and smb_read_andx_decode. */
+int smb_nt_create_read_encode(struct wr *w, const struct smb_nt_create_req *r, uint32_t count);
 
 int smb_close_encode(struct wr *w, uint16_t fid, uint32_t last_write_utime);
 

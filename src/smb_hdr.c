@@ -98,9 +98,44 @@ bad:
 void smb_msg_words(const struct smb_msg *m, struct rd *r)
 {
 	/* Positions stay relative to base (origin 0 = the header), the end is
-	 * the last word: a decoder cannot wander into ByteCount. */
-	rd_init(r, m->base, OFF_WORDS + 2 * (size_t)m->wct);
-	rd_seek(r, OFF_WORDS);
+	 * the last word: a decoder cannot wander into ByteCount.  A chained
+	 * command's words lie further in (smb_andx_next). */
+	size_t off = m->words ? (size_t)(m->words - m->base) : OFF_WORDS;
+	rd_init(r, m->base, off + 2 * (size_t)m->wct);
+	rd_seek(r, off);
+}
+
+int smb_andx_next(const struct smb_msg *m, struct smb_msg *next)
+{
+	/* MS-CIFS 2.2.3.4: an AndX command's words begin with AndXCommand,
+	 * AndXReserved and AndXOffset (from the header to the next
+	 * command's WordCount). */
+	if (m->wct < 2 || !m->words)
+		return m->wct == 0 ? 0 : -EPROTO;
+	uint8_t cmd = m->words[0];
+	size_t off = (size_t)m->words[2] | (size_t)m->words[3] << 8;
+	if (cmd == SMB_COM_NO_ANDX_COMMAND)
+		return 0;
+	/* The next command lies after this one's bytes, so a walk only moves
+	 * forward and ends; WordCount, the words, ByteCount and the bytes
+	 * must all lie inside the message (as for the first, 2.2.3.2). */
+	if (off < m->bytes_off + m->bcc || off >= m->len)
+		return -EPROTO;
+	struct rd r;
+	rd_init(&r, m->base, m->len);
+	rd_seek(&r, off);
+	*next = *m;
+	next->hdr.command = cmd;
+	next->wct = rd_u8(&r);
+	next->words = rd_ptr(&r, 2 * (size_t)next->wct);
+	next->bcc = rd_le16(&r);
+	if (r.overflow)
+		return -EPROTO;
+	next->bytes_off = r.pos;
+	next->bytes = rd_ptr(&r, next->bcc);
+	if (r.overflow)
+		return -EPROTO;
+	return 1;
 }
 
 void smb_msg_bytes(const struct smb_msg *m, struct rd *r)

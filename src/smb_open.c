@@ -1,8 +1,10 @@
 /* SMB_COM_OPEN_ANDX (MS-CIFS 2.2.4.41, MS-SMB 2.2.4.1), SMB_COM_NT_CREATE_ANDX
  * (MS-CIFS 2.2.4.64, MS-SMB 2.2.4.9) and SMB_COM_CLOSE (MS-CIFS 2.2.4.5).
  *
- * Pure codecs (see smb.h).  Requests are never chained: AndXCommand is always
- * "none", and replies are read from their first command only.
+ * Pure codecs (see smb.h).  One chain is sent: NT_CREATE_ANDX + READ_ANDX
+ * (an open for reading and its first read in one round trip, MS-CIFS
+ * 3.2.4.1.1); every other request has AndXCommand "none".  A chained reply's
+ * next command is found with smb_andx_next (smb_hdr.c).
  */
 #include "smb.h"
 
@@ -63,14 +65,20 @@ int smb_open_andx_decode(const struct smb_msg *m, struct smb_open_andx_rep *r)
 	return rd.overflow ? -EPROTO : 0;
 }
 
-int smb_nt_create_encode(struct wr *w, const struct smb_nt_create_req *r)
+/* andx: the command that follows in the chain (SMB_COM_NO_ANDX_COMMAND for
+ * none); *andx_off_at gets where its AndXOffset is, to patch. */
+static int nt_create_encode(struct wr *w, const struct smb_nt_create_req *r, uint8_t andx,
+			    size_t *andx_off_at)
 {
 	if (!r->path)
 		return -EINVAL;
 
 	/* 2.2.4.64.1: WordCount 24 */
 	size_t wct = smb_words_begin(w);
-	smb_andx_none(w);
+	wr_u8(w, andx);
+	wr_u8(w, 0); /* AndXReserved */
+	*andx_off_at = w->pos;
+	wr_le16(w, 0);
 	wr_u8(w, 0); /* Reserved */
 	size_t name_len_at = w->pos;
 	wr_le16(w, 0); /* NameLength, patched below */
@@ -103,6 +111,30 @@ int smb_nt_create_encode(struct wr *w, const struct smb_nt_create_req *r)
 	wr_le16_at(w, name_len_at, (uint16_t)name_len);
 	smb_bytes_end(w, bcc);
 	return w->overflow ? -EMSGSIZE : 0;
+}
+
+int smb_nt_create_encode(struct wr *w, const struct smb_nt_create_req *r)
+{
+	size_t andx_off_at;
+	return nt_create_encode(w, r, SMB_COM_NO_ANDX_COMMAND, &andx_off_at);
+}
+
+int smb_nt_create_read_encode(struct wr *w, const struct smb_nt_create_req *r, uint32_t count)
+{
+	size_t andx_off_at;
+	int rc = nt_create_encode(w, r, SMB_COM_READ_ANDX, &andx_off_at);
+	if (rc)
+		return rc;
+	/* MS-CIFS 3.2.4.1.1: the next command starts at its WordCount, at
+	 * AndXOffset from the header; 4-byte aligned as Windows and Samba
+	 * clients send it.  The FID is the one the open makes: servers
+	 * take it from the chain (Samba's chain_fsp), 0xFFFF stands in. */
+	wr_align4(w);
+	size_t next = w->pos - w->origin;
+	if (w->overflow || next > 0xFFFF)
+		return -EMSGSIZE;
+	wr_le16_at(w, andx_off_at, (uint16_t)next);
+	return smb_read_andx_encode(w, 0xFFFF, 0, count);
 }
 
 int smb_nt_create_decode(const struct smb_msg *m, struct smb_nt_create_rep *r)

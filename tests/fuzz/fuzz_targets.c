@@ -100,7 +100,16 @@ int fuzz_smb_reply(const uint8_t *data, size_t len)
 	}
 	case SMB_COM_NT_CREATE_ANDX: {
 		struct smb_nt_create_rep r;
+		struct smb_msg next;
+		struct smb_read_andx_rep rd;
 		smb_nt_create_decode(&m, &r);
+		/* The chain an open for reading gets back (client_open_head). */
+		if (smb_andx_next(&m, &next) == 1 && next.hdr.command == SMB_COM_READ_ANDX &&
+		    smb_read_andx_decode(&next, &rd) == 0 && rd.data_len) {
+			volatile uint8_t sink = rd.data[0];
+			sink = rd.data[rd.data_len - 1];
+			(void)sink;
+		}
 		break;
 	}
 	case SMB_COM_READ_ANDX: {

@@ -4,6 +4,7 @@
  * offset. */
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
 
 #include "check.h"
 #include "smb.h"
@@ -494,12 +495,159 @@ static void test_write_andx_decode(void)
 	g_free(msg);
 }
 
+/* ---- NT_CREATE_ANDX + READ_ANDX chain (MS-CIFS 3.2.4.1.1) ---- */
+
+static void test_nt_create_read_encode(void)
+{
+	uint8_t buf[256];
+	struct wr w;
+	struct smb_nt_create_req r = {
+		.desired_access = 0x00120089,
+		.ext_file_attrs = FILE_ATTRIBUTE_NORMAL,
+		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		.create_disposition = FILE_OPEN,
+		.create_options = FILE_NON_DIRECTORY_FILE,
+		.impersonation = SEC_IMPERSONATION,
+		.path = "/f",
+		.unicode = true,
+	};
+
+	/* NT_CREATE_ANDX ends at 32 + 1 + 48 + 2 + pad 1 + 6 = 90; READ_ANDX's
+	 * WordCount at 92 (0x5c), 4-aligned from the header whatever lies
+	 * before it (the NetBIOS prefix), FID 0xFFFF, offset 0, 0xF000. */
+	for (size_t prefix = 0; prefix <= 4; prefix += 4) {
+		req_start(&w, buf, sizeof(buf), prefix, SMB_COM_NT_CREATE_ANDX);
+		CHECK_INT(smb_nt_create_read_encode(&w, &r, 0xF000), 0);
+		CHECK_BODY(&w, "18 2e00 5c00 00 0600 00000000 00000000 89001200 0000000000000000"
+			       "80000000 07000000 01000000 40000000 02000000 00"
+			       "0700 00 2f00 6600 0000 0000"
+			       "0c ff00 0000 ffff 00000000 00f0 00f0 0000 0000 0000 00000000 0000");
+	}
+	/* No room for the read: the whole message fails. */
+	req_start(&w, buf, SMB_HDR_LEN + 80, 0, SMB_COM_NT_CREATE_ANDX);
+	CHECK_INT(smb_nt_create_read_encode(&w, &r, 16), -EMSGSIZE);
+}
+
+/* A chained reply: NT_CREATE_ANDX (34 words) whose AndX names READ_ANDX at
+ * `next`, then the READ_ANDX reply with `data` at DataOffset `next + 28`
+ * (after its 12 words, ByteCount and a pad byte). */
+static uint8_t *chain_reply(uint8_t andx_cmd, uint16_t next, const char *data, size_t *len)
+{
+	size_t dlen = strlen(data);
+	size_t n = (size_t)next + 1 + 24 + 2 + 1 + dlen;
+	uint8_t *buf = g_malloc0(n);
+	struct smb_hdr h = { .command = SMB_COM_NT_CREATE_ANDX, .flags = SMB_FLAGS_REPLY,
+			     .flags2 = SMB_FLAGS2_UNICODE | SMB_FLAGS2_NT_STATUS };
+	struct wr w;
+	uint8_t rw[24];
+
+	wr_init(&w, buf, n);
+	smb_hdr_encode(&w, &h);
+	wr_u8(&w, 34);
+	wr_u8(&w, andx_cmd);
+	wr_u8(&w, 0);
+	wr_le16(&w, next);
+	wr_u8(&w, 1);        /* OplockLevel */
+	wr_le16(&w, 0x4002); /* FID */
+	wr_le32(&w, 1);      /* CreateAction: opened */
+	wr_zero(&w, 32);     /* times */
+	wr_le32(&w, FILE_ATTRIBUTE_ARCHIVE);
+	wr_le64(&w, 4096);
+	wr_le64(&w, dlen); /* EndOfFile */
+	wr_zero(&w, 5);
+	wr_le16(&w, 0); /* ByteCount */
+	while (wr_len(&w) < next)
+		wr_u8(&w, 0);
+	read_words(rw, (uint32_t)dlen, (uint16_t)(next + 28));
+	wr_u8(&w, 12);
+	wr_bytes(&w, rw, sizeof(rw));
+	wr_le16(&w, (uint16_t)(1 + dlen));
+	wr_u8(&w, 0);
+	wr_bytes(&w, data, dlen);
+	if (w.overflow || wr_len(&w) != n)
+		abort();
+	*len = n;
+	return buf;
+}
+
+static void test_andx_chain_decode(void)
+{
+	struct smb_msg m, next;
+	struct smb_nt_create_rep c;
+	struct smb_read_andx_rep r;
+	size_t len;
+
+	/* The open's reply ends at 32 + 1 + 68 + 2 = 103: the read's at 104. */
+	uint8_t *msg = chain_reply(SMB_COM_READ_ANDX, 104, "hello", &len);
+	CHECK_INT(smb_msg_parse(msg, len, &m), 0);
+	CHECK_INT(smb_nt_create_decode(&m, &c), 0);
+	CHECK_INT(c.fid, 0x4002);
+	CHECK_INT(c.end_of_file, 5);
+	CHECK_INT(smb_andx_next(&m, &next), 1);
+	CHECK_INT(next.hdr.command, SMB_COM_READ_ANDX);
+	CHECK_INT(next.wct, 12);
+	CHECK_INT(smb_read_andx_decode(&next, &r), 0);
+	CHECK_INT(r.data_len, 5);
+	CHECK_MEM(r.data, "hello", 5);
+	/* The read is the last: nothing after it. */
+	struct smb_msg after;
+	CHECK_INT(smb_andx_next(&next, &after), 0);
+
+	/* Every truncation: either the chain or the read fails, never a read
+	 * past the message. */
+	for (size_t cut = 104; cut < len; cut++) {
+		struct smb_msg mc, nc;
+		if (smb_msg_parse(msg, cut, &mc) < 0)
+			continue;
+		int rc = smb_andx_next(&mc, &nc);
+		if (rc == 1)
+			CHECK_INT(smb_read_andx_decode(&nc, &r), -EPROTO);
+		else
+			CHECK_INT(rc, -EPROTO);
+	}
+	g_free(msg);
+
+	/* An offset back into the open's own words or bytes, or past the
+	 * end, is refused (a walk must move forward and stay inside). */
+	static const uint16_t bad[] = { 0, 33, 60, 102, 2000 };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		msg = chain_reply(SMB_COM_READ_ANDX, 104, "hello", &len);
+		msg[SMB_HDR_LEN + 3] = (uint8_t)bad[i];
+		msg[SMB_HDR_LEN + 4] = (uint8_t)(bad[i] >> 8);
+		CHECK_INT(smb_msg_parse(msg, len, &m), 0);
+		CHECK_INT(smb_andx_next(&m, &next), -EPROTO);
+		g_free(msg);
+	}
+
+	/* A next command whose WordCount claims more than the message holds. */
+	msg = chain_reply(SMB_COM_READ_ANDX, 104, "hello", &len);
+	msg[104] = 40;
+	CHECK_INT(smb_msg_parse(msg, len, &m), 0);
+	CHECK_INT(smb_andx_next(&m, &next), -EPROTO);
+	g_free(msg);
+
+	/* A reply that did not go on (the server ran the open only). */
+	msg = chain_reply(SMB_COM_NO_ANDX_COMMAND, 104, "hello", &len);
+	CHECK_INT(smb_msg_parse(msg, len, &m), 0);
+	CHECK_INT(smb_andx_next(&m, &next), 0);
+	g_free(msg);
+
+	/* An error reply for the whole chain: no words, no next command. */
+	uint8_t *err = reply(SMB_COM_NT_CREATE_ANDX, NULL, 0, 0, NULL, 0, &len);
+	CHECK_INT(smb_msg_parse(err, len, &m), 0);
+	CHECK_INT(smb_andx_next(&m, &next), 0);
+	CHECK_INT(smb_nt_create_decode(&m, &c), -EPROTO);
+	g_free(err);
+}
+
 int main(void)
 {
 	test_open_andx_encode();
 	test_open_andx_decode();
 	test_nt_create_encode();
 	test_nt_create_decode();
+	test_nt_create_read_encode();
+	test_andx_chain_decode();
 	test_close_encode();
 	test_read_andx_encode();
 	test_read_andx_decode();

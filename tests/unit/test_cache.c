@@ -1,0 +1,94 @@
+/* The attribute cache's updates in place (cache.c): a create's attributes
+ * stored with its ticket, a setattr applied to a cached entry, and what
+ * voids either. */
+#include <glib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "check.h"
+
+static bool set_uid_42(struct stat *st, void *arg)
+{
+	(void)arg;
+	st->st_uid = 42;
+	return true;
+}
+
+static bool cannot_tell(struct stat *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	return false;
+}
+
+static struct stat file_stat(off_t size)
+{
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG | 0644;
+	st.st_size = size;
+	return st;
+}
+
+static void test_invalidate_put(void)
+{
+	struct cache *c = cache_new(60000);
+	struct stat st = file_stat(7), got;
+	bool neg;
+
+	/* The parent's listing and attributes go, the new file's stay. */
+	struct stat dir = file_stat(0);
+	dir.st_mode = S_IFDIR | 0755;
+	cache_put_attr(c, cache_ticket(c), "/d", &dir);
+	cache_put_negative(c, cache_ticket(c), "/d/f");
+	uint64_t t = cache_ticket(c);
+	cache_invalidate_put(c, t, "/d/f", &st);
+	CHECK(!cache_get_attr(c, "/d", &got, &neg));
+	CHECK(cache_get_attr(c, "/d/f", &got, &neg));
+	CHECK(!neg);
+	CHECK_INT(got.st_size, 7);
+
+	/* Anything invalidated since the ticket: what the reply said may be
+	 * old already; only the invalidation happens. */
+	t = cache_ticket(c);
+	cache_invalidate(c, "/elsewhere");
+	cache_invalidate_put(c, t, "/d/g", &st);
+	CHECK(!cache_get_attr(c, "/d/g", &got, &neg));
+	cache_free(c);
+}
+
+static void test_update_file(void)
+{
+	struct cache *c = cache_new(60000);
+	struct stat st = file_stat(7), got;
+	bool neg;
+
+	cache_put_attr(c, cache_ticket(c), "/f", &st);
+	uint64_t t = cache_ticket(c);
+	cache_update_file(c, "/f", set_uid_42, NULL);
+	CHECK(cache_get_attr(c, "/f", &got, &neg));
+	CHECK_INT(got.st_uid, 42);
+	CHECK_INT(got.st_size, 7);
+	/* A fetch that began before the change must not store what it read. */
+	cache_put_attr(c, t, "/f", &st);
+	CHECK(cache_get_attr(c, "/f", &got, &neg));
+	CHECK_INT(got.st_uid, 42);
+
+	/* An apply that cannot tell drops the entry; no entry stays none;
+	 * a negative entry is dropped, never turned into a positive one. */
+	cache_update_file(c, "/f", cannot_tell, NULL);
+	CHECK(!cache_get_attr(c, "/f", &got, &neg));
+	cache_update_file(c, "/none", set_uid_42, NULL);
+	CHECK(!cache_get_attr(c, "/none", &got, &neg));
+	cache_put_negative(c, cache_ticket(c), "/gone");
+	cache_update_file(c, "/gone", set_uid_42, NULL);
+	CHECK(!cache_get_attr(c, "/gone", &got, &neg));
+	cache_free(c);
+}
+
+int main(void)
+{
+	test_invalidate_put();
+	test_update_file();
+	CHECK_DONE();
+}

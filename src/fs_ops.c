@@ -840,6 +840,38 @@ static uint32_t head_want(struct smbfuse *fs, const char *path, int flags)
 	return HEAD_WANT;
 }
 
+/* With UNIX extensions a handle knows its file by the server's inode number
+ * (fs_handle.c reopens by it after a reconnect), which NT_CREATE_ANDX does
+ * not return; the create time it does return is no identity on Samba, which
+ * makes one up from the file's times when the disk keeps no birth time (a
+ * read moves it).  So a chained open needs the inode from the attribute
+ * cache (*known), and gives way to the plain POSIX open without it. */
+static uint32_t head_identity(struct smbfuse *fs, const char *path, uint32_t want,
+			      struct stat *known)
+{
+	bool negative;
+	if (!want || !fs->unix_ext)
+		return want;
+	if (!cache_get_attr(fs->cache, path, known, &negative) || negative ||
+	    !S_ISREG(known->st_mode) || !known->st_ino)
+		return 0;
+	return want;
+}
+
+/* The inode for a chained open's handle, if the file it opened is the one
+ * the cache described (same size and write time).  Otherwise the handle
+ * keeps the create time: a reconnect may then fail it with ESTALE, never
+ * reopen a different file. */
+static void head_take_identity(struct client_open_info *id, const struct stat *known)
+{
+	struct timespec wt;
+	smb_nttime_to_timespec(id->write_time, &wt);
+	if (id->unique_id || (uint64_t)known->st_size != id->size ||
+	    wt.tv_sec != known->st_mtim.tv_sec || wt.tv_nsec != known->st_mtim.tv_nsec)
+		return;
+	id->unique_id = (uint64_t)known->st_ino;
+}
+
 static int open_attempt(struct client *cl, const char *path, int flags, uint32_t want,
 			uint16_t *fid, struct client_open_info *id, struct client_head *head)
 {
@@ -863,7 +895,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	/* Opening without O_TRUNC changes nothing; with it, a repeat truncates
 	 * what a half-done first attempt left, the same result. */
 	enum pool_op_kind kind = (flags & O_TRUNC) ? POOL_OP_REDO : POOL_OP_READ;
-	uint32_t want = head_want(fs, path, flags);
+	struct stat known;
+	uint32_t want = head_identity(fs, path, head_want(fs, path, flags), &known);
 	int changes = g_atomic_int_get(&fs->data_changes);
 	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
@@ -871,6 +904,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 					     open_attempt(cl, path, flags, want, &fid, &id, &head))));
 	if (flags & O_TRUNC)
 		g_atomic_int_inc(&fs->data_changes);
+	if (ret == 0 && want && fs->unix_ext)
+		head_take_identity(&id, &known);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
 	/* Served only under the oplock the open got (fs_handle_read_head). */
 	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)

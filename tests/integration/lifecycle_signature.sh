@@ -8,7 +8,8 @@
 #   - the proxy did flip a reply; the smbfuse log has a bad-signature line
 #     and a reconnect;
 #   - later operations (read another file, write one, list, stat) succeed.
-# The same again with the flip in the signature field itself (flipsig).
+# The same again with the flip in the signature field itself (flipsig), and
+# once more on a mount with the attribute cache on (chained opens).
 # Today this already passes (the bad signature drops the connection and the
 # read is retried on the new one): a regression test for the redesign.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -34,10 +35,10 @@ log=$SMBFUSE_LOG
 check_eq "small.txt through the proxy" hello "$(cat "$mnt/small.txt")"
 grep -q '^signing: yes' <(rc_stats "$mnt") || { rc_stats "$mnt" >"$T_ROOT/stats"; show_file "$T_ROOT/stats"; fail "the mount does not sign"; }
 
-n=0
-for how in flip:one.bin:after1.bin flipsig:two.bin:after2.bin; do
-	IFS=: read -r action file later <<<"$how"
-	n=$((n + 1))
+# tamper_round ACTION FILE LATER N: read FILE with one READ_ANDX reply
+# tampered (the N-th on this mount's log), then check the mount still works.
+tamper_round() {
+	local action=$1 file=$2 later=$3 n=$4 hits
 	hits=$(lc_proxy_hits)
 	lc_proxy_arm "$action 2e 1"
 	rc_timed "$T_ROOT/read.out" timeout 60 sha256sum "$mnt/$file"
@@ -54,8 +55,31 @@ for how in flip:one.bin:after1.bin flipsig:two.bin:after2.bin; do
 	check_eq "$action: w$n.txt on the server" "written $n" "$(cat "$S/w$n.txt")"
 	ls "$mnt" >/dev/null || fail "$action: ls after the reconnect"
 	stat "$mnt/small.txt" >/dev/null || fail "$action: stat after the reconnect"
+}
+
+n=0
+for how in flip:one.bin:after1.bin flipsig:two.bin:after2.bin; do
+	IFS=: read -r action file later <<<"$how"
+	n=$((n + 1))
+	tamper_round "$action" "$file" "$later" "$n"
 done
 check_eq "bad-signature lines in the log" 2 "$(rc_log_count "$log" 'bad signature')"
+smbfuse_umount "$mnt"
+_t_check_stderr "$log"
+
+# With the attribute cache on (default options), an open for reading is
+# chained with its first read (NT_CREATE_ANDX, which gives no inode); the
+# handle must still know its file by inode, not by Samba's made-up create
+# time, which the read itself moves: the re-open after the reconnect must
+# find the same file, not fail with ESTALE.
+rc_big_file "$S/three.bin" 1
+rc_big_file "$S/after3.bin" 1
+mnt=$(new_mountpoint sigc)
+SMB_UNC=//127.0.0.1:$PROXY_PORT/share rc_mount "$mnt" conns=1
+log=$SMBFUSE_LOG
+tamper_round flip three.bin after3.bin 1
+grep -q '^requests.NT_CREATE_ANDX: [1-9]' <(rc_stats "$mnt") ||
+	{ rc_stats "$mnt" >"$T_ROOT/stats"; show_file "$T_ROOT/stats"; fail "no open was chained (NT_CREATE_ANDX)"; }
 smbfuse_umount "$mnt"
 _t_check_stderr "$log"
 exit 0

@@ -30,7 +30,7 @@ typedef int (*wb_send_fn)(void *owner, const char *path, const void *buf, size_t
 			  uint64_t off);
 
 #define WB_WINDOW (4u << 20)
-#define WB_BUDGET (32u << 20)
+#define WB_BUDGET (16u << 20) /* with read-ahead's 24 MiB: RSS < 64 MiB */
 /* Worker threads over all handles (others wait their turn), and how many
  * of one handle's writes are sent at once (never two to the same bytes).
  * One for now: a second write that extends the file while the first is in

@@ -75,6 +75,7 @@ TREE_SIZE=4096          # bytes per file in tree/
 SNFS_WRITE_MIB=64       # at most this much written through smbnetfs
 RTT_MS=20               # round-trip time the latency rows add
 CLK=$(getconf CLK_TCK)
+LOAD0=''                # load average when the measurements start
 
 T=                      # temp dir, removed by cleanup
 PORT=                   # smbd port for smbclient and smbfuse
@@ -801,7 +802,7 @@ report() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); smbfuse $rev"
 	echo "- machine: nproc $(nproc) ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo))," \
 		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)," \
-		"kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+		"kernel $(uname -r); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "- server: Samba $(smbd --version | sed 's/^Version //'), SMB1 only (NT1) on 127.0.0.1;" \
 		"smbclient $(smbclient --version | sed 's/^Version //')"
 	if ((SNFS_OK)); then
@@ -1048,6 +1049,7 @@ main() {
 
 	install_missing
 	build_smbfuse
+	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 	T=$(mktemp -d /tmp/smbfuse-bench.XXXXXX)
 	chmod 755 "$T"

@@ -5,7 +5,7 @@
 #
 # Run as root on Debian 12:
 #     contrib/bench.sh [--runs N] [--only ROW[,ROW...]] [--big-mib N]
-#                      [--smbfuse PATH] [--keep]
+#                      [--smbfuse PATH] [--keep] [--delayproxy FILE.c]
 # A benchmark, not a test: it exits 0 when it could set up and measure,
 # whatever the figures say (a failed measurement prints "failed" in its
 # cell), and CI never runs it.
@@ -639,7 +639,7 @@ row() {
 			if ((rc != 0)) || [[ -z $RUN_SECS ]]; then
 				RES[$key.$tool]=failed
 				say "$key.$tool: run $run failed; last log lines:"
-				tail -n 3 "$T/log/$tool.log" >&2 2>/dev/null || true
+				tail -n 3 "$T/log/${tool/smbfusefs/smbfuse}.log" >&2 2>/dev/null || true
 				continue
 			fi
 			for f in secs cpu req rss; do
@@ -675,7 +675,6 @@ not_run() { # KEY NOTE TOOL...
 num() { [[ ${1:-} =~ ^[0-9.]+$ ]]; }
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
 # cell KEY TOOL UNIT METHOD: a tool's median of a row, as a table cell
 cell() {

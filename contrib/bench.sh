@@ -40,9 +40,10 @@
 # for smbnetfs only; when it is not, the smbnetfs column says so.  For the
 # same reason smbnetfs has no latency figures.
 #
-# Requests per file: the sum of the mount's per-connection request counters
-# (`smbfuse --stats MNT`, or the user.smbfuse.stats attribute of older trees)
-# after the run minus before, divided by the number of files.
+# Requests per file: the mount's request counters (`smbfuse --stats MNT`, or
+# the user.smbfuse.stats attribute of older trees) after the run minus
+# before, divided by the number of files; the change watcher's and the
+# keepalive's requests are left out when the counters tell them apart.
 #
 # Invariants: all traffic goes to 127.0.0.1; every command that may hang runs
 # under timeout(1); every wait loop is bounded; the EXIT trap unmounts what
@@ -184,6 +185,7 @@ build_smbfuse() {
 	) >"${TMPDIR:-/tmp}/smbfuse-bench-build.log" 2>&1 ||
 		die "build failed: see ${TMPDIR:-/tmp}/smbfuse-bench-build.log"
 	[[ -x $SMBFUSE ]] || die "no smbfuse binary at $SMBFUSE after make"
+	rm -f "${TMPDIR:-/tmp}/smbfuse-bench-build.log"
 }
 
 port_free() { [[ -z $(ss -Hltn "sport = :$1") ]]; }
@@ -483,10 +485,23 @@ stats_probe() { # on the first smbfuse mount: sets STATS_HOW
 	say "smbfuse offers no request counters: no requests per file"
 }
 
-smbfuse_requests() { # -> sum of the per-connection request counters
-	smbfuse_stats | awk -F': *' '$1 ~ /^connection\.[0-9]+\.requests$/ { s += $2; n++ }
-		$1 == "requests" { t = $2 }
-		END { if (n) print s; else if (t != "") print t; else exit 1 }'
+# The requests the mount has sent: by command (requests.NAME lines) without
+# the change watcher's NT_TRANSACT and the keepalive ECHO, which no file
+# operation sends; a tree without those lines: its per-connection totals.
+stats_how() {
+	case $STATS_HOW in
+	cmd) echo "\`smbfuse --stats\`" ;;
+	xattr) echo "the user.smbfuse.stats attribute" ;;
+	none) echo "none offered" ;;
+	*) echo "not read" ;;
+	esac
+}
+
+smbfuse_requests() {
+	smbfuse_stats | awk -F': *' '
+		$1 ~ /^requests\./ { by++; if ($1 !~ /NT_TRANSACT|ECHO/) own += $2 }
+		$1 ~ /^connection\.[0-9]+\.requests$/ { conn += $2; n++ }
+		END { if (by) print own; else if (n) print conn; else exit 1 }'
 }
 
 # fuse_run TOOL PORT ROW CMD...: CMD timed on a fresh mount of TOOL (CMD runs
@@ -793,12 +808,14 @@ report() {
 	local rev
 	local r1 r2 a b c lbl
 	local bigl="$BIG_MIB MiB" latl="$((BIG_MIB / 2)) MiB"
-	rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo "not a git tree")
+	# The tree the binary was built in, which --smbfuse may have changed.
+	rev=$(git -C "$(dirname "$SMBFUSE")" describe --always --dirty 2>/dev/null ||
+		echo "not in a git tree")
 	echo
 	echo "## smbfuse benchmark: SMB1 over loopback"
 	echo
 	echo "- command: \`$CMDLINE\`"
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); smbfuse $rev"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); smbfuse $rev ($SMBFUSE)"
 	echo "- machine: nproc $(nproc) ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo))," \
 		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)," \
 		"kernel $(uname -r); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
@@ -813,7 +830,7 @@ report() {
 	echo "- median of $RUNS runs, the tools alternated run by run; each FUSE run on a fresh mount" \
 		"(default options) connected before the clock starts; each smbclient run is one" \
 		"invocation, its connect and logon included; requests: smbfuse's own counters" \
-		"(${STATS_HOW:-not read}); every run's result checked outside the clock"
+		"($(stats_how)); every run's result checked outside the clock"
 	echo
 	pr work smbclient smbnetfs smbfuse ratio goal met
 	echo "|---|---|---|---|---|---|---|"

@@ -497,11 +497,23 @@ stats_how() {
 	esac
 }
 
-smbfuse_requests() {
-	smbfuse_stats | awk -F': *' '
+requests_of() { # STATS_FILE -> the requests it counts
+	awk -F': *' '
 		$1 ~ /^requests\./ { by++; if ($1 !~ /NT_TRANSACT|ECHO/) own += $2 }
 		$1 ~ /^connection\.[0-9]+\.requests$/ { conn += $2; n++ }
-		END { if (by) print own; else if (n) print conn; else exit 1 }'
+		END { if (by) print own; else if (n) print conn; else exit 1 }' "$1"
+}
+
+# by_command ROW N: the requests by command of the row's last smbfuse run,
+# divided by N, most frequent first ("" when the counters have no commands).
+by_command() {
+	local f=$T/work/stats.$1
+	[[ -f $f.0 && -f $f.1 ]] || return 0
+	awk -F': *' -v n="$2" 'FNR == NR { b[$1] = $2; next }
+		$1 ~ /^requests\./ && $1 !~ /NT_TRANSACT|ECHO/ && $2 - b[$1] > 0 {
+			d = $2 - b[$1]; sub(/^requests\./, "", $1)
+			printf "%s %s\n", d / n, $1 }' "$f.0" "$f.1" |
+		sort -k1,1gr | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 + 0 }'
 }
 
 # fuse_run TOOL PORT ROW CMD...: CMD timed on a fresh mount of TOOL (CMD runs
@@ -513,7 +525,7 @@ fuse_run() {
 	fuse_mount "$tool" "$port" || return 1
 	if [[ $tool == smbfuse ]]; then
 		[[ -n $STATS_HOW ]] || stats_probe
-		r0=$(smbfuse_requests) || r0=''
+		smbfuse_stats >"$T/work/stats0" || :
 	fi
 	t0=$EPOCHREALTIME
 	M=$(share_dir "$tool") tmo "$FUSE_TMO" bash -c "$1" || rc=1
@@ -522,7 +534,12 @@ fuse_run() {
 	RUN_CPU=$(pid_cpu "$CUR_PID")
 	RUN_RSS_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$CUR_PID/status")
 	if [[ $tool == smbfuse ]]; then
-		[[ -n $r0 ]] && r1=$(smbfuse_requests) && RUN_REQ=$((r1 - r0))
+		if smbfuse_stats >"$T/work/stats1" && r0=$(requests_of "$T/work/stats0") &&
+			r1=$(requests_of "$T/work/stats1"); then
+			RUN_REQ=$((r1 - r0))
+			mv "$T/work/stats0" "$T/work/stats.$row.0"
+			mv "$T/work/stats1" "$T/work/stats.$row.1"
+		fi
 		if ((RUN_RSS_KB > PEAK_RSS_KB)); then
 			PEAK_RSS_KB=$RUN_RSS_KB PEAK_RSS_ROW=$row
 		fi
@@ -948,8 +965,22 @@ report() {
 	echo
 	echo "Goals met: $MET of $GOALS."
 	if ((${#UNMET[@]})); then
-		local IFS=';'
-		echo "Not met: ${UNMET[*]}." | sed 's/;/; /g'
+		a=$(printf '%s; ' "${UNMET[@]}")
+		echo "Not met: ${a%; }."
+	fi
+	a=''
+	for c in "ls 1 ls -l" "find 1 find" "untar $TREE_N untar, per file" \
+		"tarc $TREE_N tar -c, per file" "latls 1 ls -l at $RTT_MS ms"; do
+		read -r r1 r2 lbl <<<"$c"
+		want "$r1" || continue
+		b=$(by_command "$r1" "$r2") || b=''
+		[[ -n $b ]] && a+="- $lbl: $b"$'\n'
+	done
+	if [[ -n $a ]]; then
+		echo
+		echo "smbfuse's requests by command (its last run of the row):"
+		echo
+		printf '%s' "$a"
 	fi
 }
 

@@ -92,6 +92,7 @@ POLICY_RC=              # /usr/sbin/policy-rc.d if this script created it
 STATS_HOW=              # cmd | xattr | none: how to read smbfuse's counters
 declare -A RES=()       # ROW.TOOL[.secs|.cpu|.req|.rss] -> median, or ROW.TOOL -> note
 declare -A SAMP=()      # ROW.TOOL.FIELD -> samples of the runs so far
+declare -A RETRIED=()   # ROW.TOOL -> the run that failed once, and why
 PEAK_RSS_KB=0 PEAK_RSS_ROW=
 SNFS_RSS_KB=0
 # Set by each run: wall seconds, CPU seconds (smbclient: the process; FUSE:
@@ -405,7 +406,9 @@ pid_cpu() { awk -v t="$CLK" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / t
 smbc() {
 	local tm=$1 port=$2 out=$T/log/smbclient.out rc=0
 	shift 2
-	tmo "$tm" smbclient -s "$T/client.conf" -A "$T/auth" -p "$port" \
+	# -t: smbclient's own per-request timeout (20 s) is no help on a busy
+	# machine; timeout(1) bounds the whole run.
+	tmo "$tm" smbclient -s "$T/client.conf" -A "$T/auth" -p "$port" -t "$tm" \
 		--option='client min protocol=NT1' --option='client max protocol=NT1' \
 		//127.0.0.1/share "$@" >"$out" 2>&1 || rc=$?
 	cat "$out" >>"$T/log/smbclient.log"
@@ -669,9 +672,23 @@ row() {
 			rc=0
 			"${a[@]:1}" || rc=$?
 			if ((rc != 0)) || [[ -z $RUN_SECS ]]; then
-				RES[$key.$tool]=failed
+				# One retry per row and tool, named under the table: a
+				# single stall on this shared machine should not cost a
+				# row its figures, and a real failure fails twice.
+				f=$(grep -v '^[[:space:]]*$' "$T/log/${tool/smbfusefs/smbfuse}.log" \
+					2>/dev/null | tail -n 3) || f=''
 				say "$key.$tool: run $run failed; last log lines:"
-				tail -n 3 "$T/log/${tool/smbfusefs/smbfuse}.log" >&2 2>/dev/null || true
+				printf '%s\n' "$f" >&2
+				if [[ -z ${RETRIED[$key.$tool]:-} ]]; then
+					RETRIED[$key.$tool]="run $run: $(tail -n 1 <<<"$f")"
+					RUN_SECS='' RUN_CPU='' RUN_REQ='' RUN_RSS_KB=''
+					rc=0
+					"${a[@]:1}" || rc=$?
+				fi
+			fi
+			if ((rc != 0)) || [[ -z $RUN_SECS ]]; then
+				RES[$key.$tool]=failed
+				say "$key.$tool: run $run failed"
 				continue
 			fi
 			for f in secs cpu req rss; do
@@ -981,6 +998,12 @@ report() {
 		echo "smbfuse's requests by command (its last run of the row):"
 		echo
 		printf '%s' "$a"
+	fi
+	if ((${#RETRIED[@]})); then
+		echo
+		echo "Failed once and run again (the figures are those of the second try):"
+		echo
+		for c in "${!RETRIED[@]}"; do echo "- $c ${RETRIED[$c]}"; done | sort
 	fi
 }
 

@@ -148,9 +148,12 @@ static bool replaced(const struct client_open_info *was, const struct client_ope
 	return false; /* nothing to compare: the name is all we have */
 }
 
-/* Called with h->lock held. */
+/* Called with h->lock held.  The old session comes back in *old, for the
+ * caller to let go once it no longer holds h->lock: its last reference
+ * waits for the connection's event thread, which may be waiting for
+ * h->lock (an oplock break's handler). */
 static int reopen(struct fs_handle *h, struct pool *pool, const struct client *template,
-		  const char *path, bool *transient)
+		  const char *path, bool *transient, struct session **old)
 {
 	struct session *s;
 	struct client_open_info id;
@@ -193,7 +196,7 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 		goto out;
 	}
 	drop_head_locked(h); /* read through the old FID */
-	session_unref(h->session);
+	*old = h->session;
 	h->session = session_ref(s);
 	h->fid = fid;
 	h->oplock = id.oplock;
@@ -212,6 +215,7 @@ int fs_handle_bind(struct fs_handle *h, struct pool *pool, const struct client *
 		   const char *path, struct client *cl, uint16_t *fid, bool *transient)
 {
 	int ret = 0;
+	struct session *old = NULL;
 
 	*transient = false;
 	g_rw_lock_reader_lock(&h->use_lock);
@@ -221,13 +225,14 @@ int fs_handle_bind(struct fs_handle *h, struct pool *pool, const struct client *
 	else if (h->broken)
 		ret = h->broken;
 	else if (!conn_alive(h->session->conn))
-		ret = reopen(h, pool, template, path, transient);
+		ret = reopen(h, pool, template, path, transient, &old);
 	if (ret == 0) {
 		*cl = *template;
 		cl->session = session_ref(h->session);
 		*fid = h->fid;
 	}
 	g_mutex_unlock(&h->lock);
+	session_unref(old);
 	if (ret < 0)
 		g_rw_lock_reader_unlock(&h->use_lock);
 	return ret;

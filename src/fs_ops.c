@@ -575,9 +575,10 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 
 	if (fi->flags & SMBFUSE_STATS_OPEN_FLAG) {
 		/* smbfuse --stats, which reads no entries: fs_readdir lists if
-		 * asked; the kernel keeps what it has cached. */
+		 * asked.  The kernel's cached pages are not kept: should any
+		 * other reader ever open with this flag, it sees a fresh list. */
 		fi->cache_readdir = 0;
-		fi->keep_cache = 1;
+		fi->keep_cache = 0;
 		goto out;
 	}
 	/* The kernel keeps the listing's pages as long as ours is valid: both
@@ -780,6 +781,7 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	 * between write(2) and now fetched the bytes as they were. */
 	cache_invalidate_file(fs->cache, path);
 	readahead_stale(fs, path);
+	readahead_invalidate(h->ra); /* filed under another name if renamed since */
 	g_atomic_int_inc(&fs->data_changes); /* and the bytes read with an open */
 	return ret;
 }
@@ -999,7 +1001,9 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 	if (offset < 0)
 		return -EINVAL;
 	int queued = 0;
-	if (h->wb && handle_exclusive(h)) {
+	/* Not the kernel's writeback of mmap'ed pages (writepage): after the
+	 * last close nobody would hear of a failure. */
+	if (h->wb && !fi->writepage && handle_exclusive(h)) {
 		queued = wb_write(h->wb, path, buf, size, (uint64_t)offset);
 		/* The oplock broken meanwhile: the break's flush may have
 		 * missed this one, so it goes out before write(2) returns. */
@@ -1579,18 +1583,25 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 		log_debug("oplock break for FID %u, which is closed", fid);
 		return;
 	}
+	/* Stopped first: a writer still passing the oplock check must not
+	 * queue behind the drain and land after the answer. */
+	wb_stop(h->wb);
 	wb_drain(h->wb, conn_gone, c);
 	g_mutex_lock(&h->lock);
 	uint8_t held = h->oplock;
 	h->oplock = level == OPLOCK_BREAK_TO_LEVEL_II ? OPLOCK_LEVEL_II : OPLOCK_NONE;
+	uint16_t tid = h->session->tid, uid = h->session->uid;
 	g_mutex_unlock(&h->lock);
+	/* The time (CLOCK_MONOTONIC) lets a test tell which write(2) calls
+	 * returned before the answer: all of them must be on the server. */
+	log_debug("oplock break on %s answered at %lld us, its queued writes landed", path,
+		  (long long)g_get_monotonic_time());
 	/* A level II holder is told, not asked: no acknowledgement. */
 	if (held != OPLOCK_LEVEL_II) {
 		uint8_t buf[128];
 		struct wr w;
 		/* Our own TID and UID: the break carries UID 0 (Samba). */
-		conn_msg_begin(c, &w, buf, sizeof(buf), SMB_COM_LOCKING_ANDX, h->session->tid,
-			       h->session->uid);
+		conn_msg_begin(c, &w, buf, sizeof(buf), SMB_COM_LOCKING_ANDX, tid, uid);
 		int ret = smb_oplock_ack_encode(&w, fid, level);
 		if (ret == 0)
 			ret = conn_send_oneway(c, &w);

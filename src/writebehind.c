@@ -22,6 +22,7 @@ struct wb {
 	struct wb_item *sending[WB_SENDERS]; /* being sent (NULL: free slot) */
 	size_t bytes;     /* queued, those being sent included */
 	unsigned workers; /* working on the queue (at most WB_SENDERS) */
+	bool stopped;     /* wb_stop: nothing more is queued */
 	int error;
 };
 
@@ -90,11 +91,9 @@ static void worker(gpointer data, gpointer unused)
 	struct wb *q = data;
 	(void)unused;
 	g_mutex_lock(&lock);
-	for (;;) {
-		struct wb_item *it = g_queue_peek_head(&q->items);
-		int slot = it ? free_slot_locked(q, it) : -1;
-		if (slot < 0)
-			break;
+	struct wb_item *it = g_queue_peek_head(&q->items);
+	int slot = it ? free_slot_locked(q, it) : -1;
+	if (slot >= 0) {
 		g_queue_pop_head(&q->items);
 		q->sending[slot] = it;
 		int err = q->error;
@@ -117,6 +116,15 @@ static void worker(gpointer data, gpointer unused)
 		stats.bytes -= it->len;
 		item_free(it);
 		g_cond_broadcast(&cond);
+		/* One write per turn: the queue goes back in line behind the
+		 * other files' (a stream must not keep a worker, and with it
+		 * everyone's wb_drain_all, to itself). */
+		it = g_queue_peek_head(&q->items);
+		if (it && free_slot_locked(q, it) >= 0) {
+			g_thread_pool_push(workers, q, NULL);
+			g_mutex_unlock(&lock);
+			return;
+		}
 	}
 	/* The last touch of q: wb_free waits for it.  A write left behind
 	 * (it overlapped one being sent) is taken by that one's worker, which
@@ -149,8 +157,10 @@ static int drain_locked(struct wb *q, uint64_t target, bool (*give_up)(void *), 
 			g_cond_wait(&cond, &lock);
 			continue;
 		}
+		/* Asked at every wake-up: other files' writes wake us often. */
 		gint64 until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
-		if (!g_cond_wait_until(&cond, &lock, until) && give_up(arg))
+		g_cond_wait_until(&cond, &lock, until);
+		if (oldest_locked(q) <= target && give_up(arg))
 			return -ETIMEDOUT;
 	}
 	return q->error;
@@ -197,11 +207,20 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 			stats.direct++;
 		goto out_free;
 	}
-	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error)
+	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error && !q->stopped)
 		g_cond_wait(&cond, &lock);
 	ret = q->error;
 	if (ret)
 		goto out_free;
+	/* Looked at again after the wait: stopped meanwhile (an oplock
+	 * break, whose answer must not leave this behind), or others took
+	 * the budget. */
+	if (q->stopped || stats.bytes + len > WB_BUDGET) {
+		ret = drain_locked(q, next_seq, NULL, NULL);
+		if (ret == 0)
+			stats.direct++;
+		goto out_free;
+	}
 	it->seq = ++next_seq;
 	g_queue_push_tail(&q->items, it);
 	q->bytes += len;
@@ -220,6 +239,16 @@ out_free:
 	g_mutex_unlock(&lock);
 	item_free(it);
 	return ret;
+}
+
+void wb_stop(struct wb *q)
+{
+	if (!q)
+		return;
+	g_mutex_lock(&lock);
+	q->stopped = true;
+	g_cond_broadcast(&cond);
+	g_mutex_unlock(&lock);
 }
 
 int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg)

@@ -52,9 +52,15 @@ int wb_free(struct wb *q);
  * has been drained first, so the order holds), or the handle's -errno. */
 int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off);
 
+/* From now on nothing is queued on q: wb_write returns 0 (the caller
+ * writes at once) also to a writer already waiting for room.  A drain
+ * after this leaves nothing queued that write(2) has returned for. */
+void wb_stop(struct wb *q);
+
 /* Waits until every write queued on q before the call is done; returns
- * the handle's error (0: none).  give_up, if set, is asked every 100 ms
- * while waiting: true stops the wait early (returns -ETIMEDOUT). */
+ * the handle's error (0: none).  give_up, if set, is asked at every
+ * wake-up (at least every 100 ms): true stops the wait early (returns
+ * -ETIMEDOUT). */
 int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg);
 /* The same for every handle (what any other operation waits for). */
 void wb_drain_all(void);

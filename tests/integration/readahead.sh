@@ -20,24 +20,6 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=reconnect_lib.sh
 . "$(dirname "$0")/reconnect_lib.sh"
 require_prereqs
-CC=${CC:-cc}
-command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) for contrib/delayproxy.c"
-"$CC" -O2 -Wall -pthread -o "$T_ROOT/delayproxy" "$top_srcdir/contrib/delayproxy.c" \
-	>"$T_ROOT/cc.out" 2>&1 || { show_file "$T_ROOT/cc.out"; fail "building delayproxy"; }
-
-# delay_start TARGET_PORT RTT_MS: sets DELAY_PORT
-delay_start() {
-	local i
-	"$T_ROOT/delayproxy" 0 "$1" "$2" >"$T_ROOT/delay.out" 2>&1 </dev/null &
-	register_helper $!
-	for i in $(seq 100); do
-		grep -q '^ready$' "$T_ROOT/delay.out" && break
-		sleep 0.1
-	done
-	grep -q '^ready$' "$T_ROOT/delay.out" || { show_file "$T_ROOT/delay.out"; fail "delayproxy not ready"; }
-	DELAY_PORT=$(sed -n 's/^port //p' "$T_ROOT/delay.out")
-}
-
 served() { rc_stat_value "$1" readahead.served; }
 
 # seq_read FILE [MARK GO]: sha256 of FILE read front to back in 128 KiB
@@ -73,7 +55,7 @@ rc_big_file "$S/b.bin" 24
 rc_big_file "$S/B.bin" 24 # B and C read files the kernel has not cached
 rc_big_file "$S/C.bin" 24
 head -c 1234567 /dev/urandom >>"$S/b.bin" # an end that is no multiple of anything
-delay_start "$SMB_PORT" 10
+rc_delay_start "$SMB_PORT" 10
 slow=$(new_mountpoint slow)
 SMB_UNC=//127.0.0.1:$DELAY_PORT/share rc_mount "$slow"
 direct=$(new_mountpoint direct)

@@ -358,3 +358,24 @@ rc_big_file() {
 	fi
 	head -c $(($2 * 1024 * 1024)) /dev/urandom >"$1" || fail "cannot write $2 MiB to $1"
 }
+
+# rc_delay_start TARGET_PORT RTT_MS: contrib/delayproxy.c (built once per
+# test) in front of 127.0.0.1:TARGET_PORT, adding RTT_MS of round-trip
+# time; sets DELAY_PORT.
+rc_delay_start() {
+	local i out=$T_ROOT/delay.$1.$2.out
+	CC=${CC:-cc}
+	if [ ! -x "$T_ROOT/delayproxy" ]; then
+		command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) for contrib/delayproxy.c"
+		"$CC" -O2 -Wall -pthread -o "$T_ROOT/delayproxy" "$top_srcdir/contrib/delayproxy.c" \
+			>"$T_ROOT/cc.out" 2>&1 || { show_file "$T_ROOT/cc.out"; fail "building delayproxy"; }
+	fi
+	"$T_ROOT/delayproxy" 0 "$1" "$2" >"$out" 2>&1 </dev/null &
+	register_helper $!
+	for i in $(seq 100); do
+		grep -q '^ready$' "$out" && break
+		sleep 0.1
+	done
+	grep -q '^ready$' "$out" || { show_file "$out"; fail "delayproxy not ready"; }
+	DELAY_PORT=$(sed -n 's/^port //p' "$out")
+}

@@ -1291,11 +1291,41 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	return attrs_set(fs, path, ret, apply_times, set);
 }
 
+/* Whether the attribute cache (kept coherent by change notification and
+ * oplocks, cache.c) already shows what a chmod or chown asks for: tar, cp -p
+ * and rsync -a set the mode and owner a new file already has, and each
+ * would cost a round trip.  Only for root or the owner, not for
+ * setuid/setgid files (a chown clears those bits), nor when uid=/gid=
+ * override what is shown. */
+static bool attrs_already(struct smbfuse *fs, const char *path, bool (*same)(const struct stat *, void *),
+			  void *arg)
+{
+	struct stat st;
+	bool negative;
+	if (!fs->unix_ext || fs->opts->uid_set || fs->opts->gid_set ||
+	    !cache_get_attr(fs->cache, path, &st, &negative) || negative ||
+	    (st.st_mode & (S_ISUID | S_ISGID)))
+		return false;
+	/* Anyone else must hear the server's EPERM. */
+	uid_t caller = fuse_get_context()->uid;
+	if (caller != 0 && caller != st.st_uid)
+		return false;
+	return same(&st, arg);
+}
+
+static bool same_mode(const struct stat *st, void *arg)
+{
+	return (st->st_mode & 07777) == (*(mode_t *)arg & 07777);
+}
+
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
 	bool is_dir = false;
+
+	if (attrs_already(fs, path, same_mode, &mode))
+		return 0;
 
 	if (!fs->unix_ext) {
 		struct smb_file_info info;
@@ -1310,6 +1340,13 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 			 FORGET_FILE(fs, path,
 				     TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 								client_chmod(cl, path, mode, is_dir)))));
+}
+
+static bool same_owner(const struct stat *st, void *arg)
+{
+	const struct owner_change *o = arg;
+	return (o->uid == (uid_t)-1 || st->st_uid == o->uid) &&
+	       (o->gid == (gid_t)-1 || st->st_gid == o->gid);
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -1327,9 +1364,11 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 			return 0;
 		return -EPERM;
 	}
+	struct owner_change o = { .opts = fs->opts, .uid = uid, .gid = gid };
+	if (attrs_already(fs, path, same_owner, &o))
+		return 0;
 	int ret = TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 					     client_chown(cl, path, uid, gid)));
-	struct owner_change o = { .opts = fs->opts, .uid = uid, .gid = gid };
 	return attrs_set(fs, path, ret, apply_owner, &o);
 }
 

@@ -181,6 +181,24 @@ int wb_free(struct wb *q)
 	return err;
 }
 
+/* Appends to the last queued write when this one continues it: a stream of
+ * write(2) calls then goes out as a few large sends, each with many
+ * requests in flight, instead of one send (and one pipeline bubble) per
+ * call.  Only the queue's tail, which no worker has taken yet. */
+static bool merge_locked(struct wb *q, const char *path, const void *buf, size_t len,
+			 uint64_t off)
+{
+	GList *last = q->items.tail;
+	struct wb_item *t = last ? last->data : NULL;
+	if (!t || t->off + t->len != off || t->len + len > WB_MERGE_MAX || strcmp(t->path, path))
+		return false;
+	t = g_realloc(t, sizeof(*t) + t->len + len);
+	memcpy(t->data + t->len, buf, len);
+	t->len += len;
+	last->data = t;
+	return true;
+}
+
 int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off)
 {
 	if (!q)
@@ -189,29 +207,23 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 		int err = wb_drain(q, NULL, NULL);
 		return err ? err : 0;
 	}
-	/* Copied before taking the lock: the copy is the one cost here. */
-	struct wb_item *it = g_malloc(sizeof(*it) + len);
-	memcpy(it->data, buf, len);
-	it->off = off;
-	it->len = len;
-	it->path = g_strdup(path);
 
 	g_mutex_lock(&lock);
 	int ret = q->error;
 	if (ret)
-		goto out_free;
+		goto out;
 	if (stats.bytes + len > WB_BUDGET) {
 		/* Over the budget: at once, after what is queued here. */
 		ret = drain_locked(q, next_seq, NULL, NULL);
 		if (ret == 0)
 			stats.direct++;
-		goto out_free;
+		goto out;
 	}
 	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error && !q->stopped)
 		g_cond_wait(&cond, &lock);
 	ret = q->error;
 	if (ret)
-		goto out_free;
+		goto out;
 	/* Looked at again after the wait: stopped meanwhile (an oplock
 	 * break, whose answer must not leave this behind), or others took
 	 * the budget. */
@@ -219,10 +231,18 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 		ret = drain_locked(q, next_seq, NULL, NULL);
 		if (ret == 0)
 			stats.direct++;
-		goto out_free;
+		goto out;
 	}
-	it->seq = ++next_seq;
-	g_queue_push_tail(&q->items, it);
+	/* The copy is made under the lock: one copy, whichever way. */
+	if (!merge_locked(q, path, buf, len, off)) {
+		struct wb_item *it = g_malloc(sizeof(*it) + len);
+		memcpy(it->data, buf, len);
+		it->off = off;
+		it->len = len;
+		it->path = g_strdup(path);
+		it->seq = ++next_seq;
+		g_queue_push_tail(&q->items, it);
+	}
 	q->bytes += len;
 	stats.bytes += len;
 	if (stats.bytes > stats.peak_bytes)
@@ -232,12 +252,9 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 		q->workers++;
 		g_thread_pool_push(workers, q, NULL);
 	}
+	ret = 1;
+out:
 	g_mutex_unlock(&lock);
-	return 1;
-
-out_free:
-	g_mutex_unlock(&lock);
-	item_free(it);
 	return ret;
 }
 

@@ -30,6 +30,9 @@ typedef int (*wb_send_fn)(void *owner, const char *path, const void *buf, size_t
 			  uint64_t off);
 
 #define WB_WINDOW (4u << 20)
+/* The most one send carries (writes that continue each other are merged):
+ * half the window, so the next one fills while this one is on the wire. */
+#define WB_MERGE_MAX (WB_WINDOW / 2)
 #define WB_BUDGET (16u << 20) /* with read-ahead's 24 MiB: RSS < 64 MiB */
 /* Worker threads over all handles (others wait their turn), and how many
  * of one handle's writes are sent at once (never two to the same bytes).

@@ -960,6 +960,22 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return handle_opened(fs, path, ret, s, fid, fi->flags, &id, ticket, fi);
 }
 
+/* Read-ahead is a cache, kept under the rules of the kernel's pages
+ * (choose_file_caching): not with cache=none, and otherwise only while
+ * something tells us of other clients' changes (the handle's oplock, whose
+ * break drops it, or change notification), or with cache=loose. */
+static bool readahead_allowed(struct smbfuse *fs, struct fs_handle *h)
+{
+	if (fs->cache_mode == CACHE_NONE)
+		return false;
+	if (fs->cache_mode == CACHE_LOOSE || notify_active(fs->notify))
+		return true;
+	g_mutex_lock(&h->lock);
+	bool oplock = h->oplock != OPLOCK_NONE;
+	g_mutex_unlock(&h->lock);
+	return oplock;
+}
+
 static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
@@ -975,9 +991,15 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
 	}
 	uint64_t eof = fs_handle_known_size(handle_of(fi));
 	struct fs_handle *h = handle_of(fi);
-	int ret = TIMED(STATS_READ, FH_CALL(fs, h, path, POOL_OP_READ,
-					    readahead_read(h->ra, cl, fid, buf + got, size - got,
-							   (uint64_t)offset + got, eof)));
+	bool ahead = readahead_allowed(fs, h);
+	if (!ahead)
+		readahead_drop(h->ra);
+	int ret = TIMED(STATS_READ,
+			FH_CALL(fs, h, path, POOL_OP_READ,
+				ahead ? readahead_read(h->ra, cl, fid, buf + got, size - got,
+						       (uint64_t)offset + got, eof)
+				      : client_read(cl, fid, buf + got, size - got,
+						    (uint64_t)offset + got, eof)));
 	return ret < 0 ? ret : (int)got + ret;
 }
 

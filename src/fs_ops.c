@@ -729,6 +729,16 @@ static void readahead_stale(struct smbfuse *fs, const char *path)
 	g_strfreev(names);
 }
 
+/* The file's bytes changed through this mount (a write landed, a truncate,
+ * an O_TRUNC open), whatever the outcome: what was fetched ahead of readers
+ * (read-ahead, and the bytes read with an open: fs_handle_read_head) is
+ * no longer served. */
+static void data_changed(struct smbfuse *fs, const char *path)
+{
+	readahead_stale(fs, path);
+	g_atomic_int_inc(&fs->data_changes);
+}
+
 /* Whether the kernel may keep the file's cached pages from earlier opens:
  * only if the file is what it was when they were read (write time and
  * size from the open's reply match the stamp taken then), and, with
@@ -780,9 +790,8 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	/* Whatever landed changed size and times, and a read-ahead sent
 	 * between write(2) and now fetched the bytes as they were. */
 	cache_invalidate_file(fs->cache, path);
-	readahead_stale(fs, path);
+	data_changed(fs, path);
 	readahead_invalidate(h->ra); /* filed under another name if renamed since */
-	g_atomic_int_inc(&fs->data_changes); /* and the bytes read with an open */
 	return ret;
 }
 
@@ -811,8 +820,8 @@ static int handle_opened(struct smbfuse *fs, const char *path, int ret, struct s
 			 uint16_t fid, int flags, const struct client_open_info *id,
 			 uint64_t ticket, struct fuse_file_info *fi)
 {
-	if (ret == 0 && (flags & O_TRUNC))
-		readahead_stale(fs, path);
+	if (flags & O_TRUNC)
+		data_changed(fs, path);
 	if (ret == 0) {
 		struct fs_handle *h = fs_handle_new(s, fid, flags, id);
 		wb_attach(fs, h);
@@ -904,8 +913,6 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	int ret = TIMED(STATS_OPEN, FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 					    (ret_session(&s, cl->session),
 					     open_attempt(cl, path, flags, want, &fid, &id, &head))));
-	if (flags & O_TRUNC)
-		g_atomic_int_inc(&fs->data_changes);
 	if (ret == 0 && want && fs->unix_ext)
 		head_take_identity(&id, &known);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
@@ -945,8 +952,6 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 			FS_CALL(fs, kind, NO_ERRNO, NO_ERRNO,
 				(ret_session(&s, cl->session),
 				 client_create(cl, path, fi->flags | O_CREAT, mode, &own, &fid, &id))));
-	if (fi->flags & O_TRUNC)
-		g_atomic_int_inc(&fs->data_changes);
 	if (ret == 0 && id.has_info) {
 		/* The reply said what the getattr that follows a create would
 		 * ask: no QUERY_PATH_INFO for it. */
@@ -1046,10 +1051,9 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 			queued ? (int)size
 			       : FH_CALL(fs, h, path, POOL_OP_REDO,
 					 client_write(cl, fid, buf, size, (uint64_t)offset)));
-	/* After the write, so that no read-ahead sent before it is served
-	 * (a queued write: again once it lands, wb_send). */
-	readahead_stale(fs, path);
-	g_atomic_int_inc(&fs->data_changes); /* whatever the outcome */
+	/* After the write, so that nothing fetched before it is served (a
+	 * queued write: again once it lands, wb_send). */
+	data_changed(fs, path);
 	cache_invalidate_file(fs->cache, path); /* size and times changed */
 	return refreshed(fs, path, ret);
 }
@@ -1108,8 +1112,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	else
 		ret = TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 						    client_truncate(cl, path, (uint64_t)size)));
-	g_atomic_int_inc(&fs->data_changes); /* after it, whatever the outcome */
-	readahead_stale(fs, path);
+	data_changed(fs, path); /* after it, whatever the outcome */
 	return refreshed(fs, path, FORGET_FILE(fs, path, ret));
 }
 

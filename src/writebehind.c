@@ -32,6 +32,9 @@ static GHashTable *all; /* every struct wb */
 static GThreadPool *workers;
 static uint64_t next_seq;
 static struct wb_stats stats;
+/* Writes queued or being sent, over all queues: lets wb_drain_all, which
+ * nearly every operation calls, skip the lock when there are none. */
+static gint undone;
 
 static void worker(gpointer data, gpointer unused);
 
@@ -115,6 +118,7 @@ static void worker(gpointer data, gpointer unused)
 		q->bytes -= it->len;
 		stats.bytes -= it->len;
 		item_free(it);
+		g_atomic_int_add(&undone, -1);
 		g_cond_broadcast(&cond);
 		/* One write per turn: the queue goes back in line behind the
 		 * other files' (a stream must not keep a worker, and with it
@@ -242,6 +246,7 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 		it->path = g_strdup(path);
 		it->seq = ++next_seq;
 		g_queue_push_tail(&q->items, it);
+		g_atomic_int_inc(&undone);
 	}
 	q->bytes += len;
 	stats.bytes += len;
@@ -280,6 +285,8 @@ int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg)
 
 void wb_drain_all(void)
 {
+	if (!g_atomic_int_get(&undone))
+		return;
 	setup();
 	g_mutex_lock(&lock);
 	uint64_t target = next_seq;

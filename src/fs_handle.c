@@ -265,10 +265,18 @@ int fs_handle_close(struct fs_handle *h, const struct client *template)
 	return ret;
 }
 
+uint8_t fs_handle_oplock(struct fs_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	uint8_t level = h->oplock;
+	g_mutex_unlock(&h->lock);
+	return level;
+}
+
 uint64_t fs_handle_known_size(struct fs_handle *h)
 {
 	g_mutex_lock(&h->lock);
-	bool exact = (h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH) &&
+	bool exact = OPLOCK_IS_EXCLUSIVE(h->oplock) &&
 		     (h->id.write_time || h->id.unique_id);
 	uint64_t size;
 	if (!exact || !client_file_end(h->session, h->fid, &size))

@@ -85,6 +85,9 @@ void fs_handle_unbind(struct fs_handle *h, struct client *cl);
  * using it are done; later binds fail with EBADF. */
 int fs_handle_close(struct fs_handle *h, const struct client *template);
 
+/* The oplock level the handle holds now (OPLOCK_*). */
+uint8_t fs_handle_oplock(struct fs_handle *h);
+
 /* The file's size if it is known for sure (an exclusive or batch oplock
  * is held), else UINT64_MAX. */
 uint64_t fs_handle_known_size(struct fs_handle *h);

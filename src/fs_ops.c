@@ -975,10 +975,7 @@ static bool readahead_allowed(struct smbfuse *fs, struct fs_handle *h)
 		return false;
 	if (fs->cache_mode == CACHE_LOOSE || notify_active(fs->notify))
 		return true;
-	g_mutex_lock(&h->lock);
-	bool oplock = h->oplock != OPLOCK_NONE;
-	g_mutex_unlock(&h->lock);
-	return oplock;
+	return fs_handle_oplock(h) != OPLOCK_NONE;
 }
 
 static int fs_read(const char *path, char *buf, size_t size, off_t offset,
@@ -1014,10 +1011,7 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
  * writes), as the Linux client does. */
 static bool handle_exclusive(struct fs_handle *h)
 {
-	g_mutex_lock(&h->lock);
-	bool held = h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH;
-	g_mutex_unlock(&h->lock);
-	return held;
+	return OPLOCK_IS_EXCLUSIVE(fs_handle_oplock(h));
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
@@ -1553,12 +1547,8 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 	bool held = false;
 	g_mutex_lock(&fs->handles_lock);
 	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
-	for (guint i = 0; list && i < list->len && !held; i++) {
-		struct fs_handle *h = g_ptr_array_index(list, i);
-		g_mutex_lock(&h->lock);
-		held = h->oplock == OPLOCK_EXCLUSIVE || h->oplock == OPLOCK_BATCH;
-		g_mutex_unlock(&h->lock);
-	}
+	for (guint i = 0; list && i < list->len && !held; i++)
+		held = OPLOCK_IS_EXCLUSIVE(fs_handle_oplock(g_ptr_array_index(list, i)));
 	g_mutex_unlock(&fs->handles_lock);
 	return held;
 }

@@ -553,6 +553,8 @@ int smb_echo_encode(struct wr *w, uint16_t count, const void *data, uint16_t len
 #define OPLOCK_EXCLUSIVE 1
 #define OPLOCK_BATCH 2
 #define OPLOCK_LEVEL_II 3
+/* No other client has the file open while we hold one of these. */
+#define OPLOCK_IS_EXCLUSIVE(level) ((level) == OPLOCK_EXCLUSIVE || (level) == OPLOCK_BATCH)
 /* NewOpLockLevel of a break: 0 none, 1 level II */
 #define OPLOCK_BREAK_TO_NONE 0
 #define OPLOCK_BREAK_TO_LEVEL_II 1

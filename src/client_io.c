@@ -18,7 +18,6 @@
 #include "ntstatus.h"
 
 /* Below, with the writes past the end of file. */
-static bool eof_get(struct session *s, uint16_t fid, uint64_t *eof);
 static void eof_put(struct session *s, uint16_t fid, uint64_t eof, bool exact);
 static void eof_forget(struct session *s, uint16_t fid);
 static int set_eof(struct client *c, uint16_t fid, uint64_t size);
@@ -790,12 +789,6 @@ G_LOCK_DEFINE_STATIC(eof_known);
 
 bool client_file_end(struct session *s, uint16_t fid, uint64_t *eof)
 {
-	return eof_get(s, fid, eof);
-}
-
-/* The end of file last known for fid, or false. */
-static bool eof_get(struct session *s, uint16_t fid, uint64_t *eof)
-{
 	G_LOCK(eof_known);
 	uint64_t *v = s->eof_known ? g_hash_table_lookup(s->eof_known, GUINT_TO_POINTER(fid))
 				   : NULL;
@@ -890,7 +883,7 @@ ssize_t client_write(struct client *c, uint16_t fid, const void *buf, size_t siz
 	if (g_atomic_int_get(&s->gap_writes) == GAP_WRITES_OK)
 		return write_data(s, fid, buf, size, off);
 	g_rw_lock_reader_lock(&gap_lock);
-	if (off == 0 || size == 0 || (eof_get(s, fid, &eof) && off <= eof)) {
+	if (off == 0 || size == 0 || (client_file_end(s, fid, &eof) && off <= eof)) {
 		n = write_data(s, fid, buf, size, off);
 		g_rw_lock_reader_unlock(&gap_lock);
 	} else {

@@ -87,7 +87,7 @@ static void item_free(struct wb_item *it)
  * another worker is sending).  Up to WB_SENDERS workers share a queue, so
  * that the next write's requests are on the wire while the server answers
  * the last ones of the previous write.  After an error the rest are
- * dropped: the writer has been told (wb_error), and data that followed a
+ * dropped: the writer has been told (its next write, fsync or close), and data that followed a
  * lost write must not land as if nothing was missing. */
 static void worker(gpointer data, gpointer unused)
 {
@@ -306,16 +306,6 @@ void wb_drain_all(void)
 		g_cond_wait(&cond, &lock);
 	}
 	g_mutex_unlock(&lock);
-}
-
-int wb_error(struct wb *q)
-{
-	if (!q)
-		return 0;
-	g_mutex_lock(&lock);
-	int err = q->error;
-	g_mutex_unlock(&lock);
-	return err;
 }
 
 void wb_get_stats(struct wb_stats *st)

@@ -68,8 +68,6 @@ int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg);
 /* The same for every handle (what any other operation waits for). */
 void wb_drain_all(void);
 
-/* The handle's error so far (0: none). */
-int wb_error(struct wb *q);
 
 struct wb_stats {
 	uint64_t queued;   /* writes queued */

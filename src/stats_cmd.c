@@ -77,22 +77,6 @@ static int read_report(int fd, GString *out, int *err)
 	return stage;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = 0;
-}
-
 /* Whether the topmost mount on path (canonical) is an smbfuse one, from
  * /proc/self/mountinfo (proc(5)): asks nothing of any filesystem, where
  * statfs would cost the mount a server round trip. */
@@ -110,9 +94,12 @@ static bool is_smbfuse_mount(const char *path)
 		while (dash < n && strcmp(f[dash], "-") != 0)
 			dash++;
 		if (dash + 1 < n) {
-			unescape_octal(f[4]);
-			if (strcmp(f[4], path) == 0) /* a later line is mounted on top */
+			/* mountinfo escapes space, tab, newline and backslash
+			 * as \ooo, which g_strcompress decodes. */
+			gchar *point = g_strcompress(f[4]);
+			if (strcmp(point, path) == 0) /* a later line is mounted on top */
 				ours = strcmp(f[dash + 1], "fuse.smbfuse") == 0;
+			g_free(point);
 		}
 		g_strfreev(f);
 	}

@@ -341,9 +341,9 @@ int client_readdir(struct client *c, const char *path, client_dir_cb cb, void *c
 			goto out;
 		/* The parser skips names the mount cannot show (empty, '/' or
 		 * NUL inside, invalid encoding) rather than fail the listing. */
-		if (fc.seen < rep.search_count)
+		if (fc.seen < count)
 			log_warn("%s: skipped %u directory entries with unusable names", dir,
-				 rep.search_count - fc.seen);
+				 count - fc.seen);
 		if (rep.end_of_search) {
 			search_open = false; /* CLOSE_AT_EOS */
 			goto out;

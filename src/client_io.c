@@ -580,6 +580,22 @@ static void round_add(struct io_round *r, bool *stopped, uint32_t got, uint32_t 
 	}
 }
 
+int client_read_answer(struct conn_req *req, struct smb_reply *reply, uint32_t want,
+		       struct smb_read_andx_rep *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	int ret = conn_wait(req, reply);
+	if (ret == 0)
+		ret = smb_hdr_errno(&reply->msg.hdr);
+	if (ret == -ENODATA) /* Windows: END_OF_FILE for a read past the end */
+		return 0;
+	if (ret == 0 && smb_read_andx_decode(&reply->msg, rep) < 0)
+		ret = -EIO;
+	if (ret == 0 && rep->data_len > want)
+		ret = -EIO;
+	return ret;
+}
+
 /* Reads [off, off + size) as chunk-sized READ_ANDX requests, all in flight
  * at once (one round trip). */
 static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size,
@@ -604,16 +620,8 @@ static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size
 	for (size_t i = 0; i < nreq && reqs[i]; i++) {
 		struct smb_reply reply = { 0 };
 		uint32_t want = (uint32_t)MIN((size_t)chunk, size - i * chunk);
-		int ret = conn_wait(reqs[i], &reply);
-		if (ret == 0)
-			ret = smb_hdr_errno(&reply.msg.hdr);
-		struct smb_read_andx_rep rep = { 0 };
-		if (ret == -ENODATA) /* Windows: END_OF_FILE for a read past the end */
-			ret = 0;
-		else if (ret == 0 && smb_read_andx_decode(&reply.msg, &rep) < 0)
-			ret = -EIO;
-		if (ret == 0 && rep.data_len > want)
-			ret = -EIO;
+		struct smb_read_andx_rep rep;
+		int ret = client_read_answer(reqs[i], &reply, want, &rep);
 		if (ret < 0 && !err)
 			err = ret;
 		if (ret == 0 && !err) {

@@ -29,5 +29,10 @@ int client_smb_path_exists(struct client *c, const char *smb_path);
 int client_nt_create(struct client *c, const char *smb_path, uint32_t access,
 		     uint32_t disposition, uint32_t options, uint16_t *fid,
 		     struct client_open_info *id);
+/* Waits for a READ_ANDX asking want bytes and decodes its answer into
+ * *rep (pointing into *reply): 0, or -errno.  A read past the end that a
+ * server answers END_OF_FILE (Windows) is 0 bytes; more than asked is EIO. */
+int client_read_answer(struct conn_req *req, struct smb_reply *reply, uint32_t want,
+		       struct smb_read_andx_rep *rep);
 
 #endif

@@ -122,22 +122,14 @@ struct readahead *readahead_new(void)
  * an ordinary read. */
 static void seg_reap(struct seg *g)
 {
-	struct smb_read_andx_rep rep = { 0 };
+	struct smb_read_andx_rep rep;
 
 	if (!g->req)
 		return;
 	struct conn_ledger *was = conn_ledger_swap(NULL);
-	int ret = conn_wait(g->req, &g->reply);
+	int ret = client_read_answer(g->req, &g->reply, g->len, &rep);
 	conn_ledger_swap(was);
 	g->req = NULL;
-	if (ret == 0)
-		ret = smb_hdr_errno(&g->reply.msg.hdr);
-	if (ret == -ENODATA) /* Windows: END_OF_FILE for a read past the end */
-		ret = 0;
-	else if (ret == 0 && smb_read_andx_decode(&g->reply.msg, &rep) < 0)
-		ret = -EIO;
-	if (ret == 0 && rep.data_len > g->len)
-		ret = -EIO;
 	g->err = ret;
 	g->data = ret == 0 ? rep.data : NULL;
 	g->got = ret == 0 ? rep.data_len : 0;

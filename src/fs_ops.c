@@ -739,6 +739,13 @@ static void data_changed(struct smbfuse *fs, const char *path)
 	g_atomic_int_inc(&fs->data_changes);
 }
 
+/* The same for a write or truncate, which also moved size and times. */
+static void data_written(struct smbfuse *fs, const char *path)
+{
+	data_changed(fs, path);
+	cache_invalidate_file(fs->cache, path);
+}
+
 /* Whether the kernel may keep the file's cached pages from earlier opens:
  * only if the file is what it was when they were read (write time and
  * size from the open's reply match the stamp taken then), and, with
@@ -789,8 +796,7 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	}
 	/* Whatever landed changed size and times, and a read-ahead sent
 	 * between write(2) and now fetched the bytes as they were. */
-	cache_invalidate_file(fs->cache, path);
-	data_changed(fs, path);
+	data_written(fs, path);
 	readahead_invalidate(h->ra); /* filed under another name if renamed since */
 	return ret;
 }
@@ -1047,8 +1053,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 					 client_write(cl, fid, buf, size, (uint64_t)offset)));
 	/* After the write, so that nothing fetched before it is served (a
 	 * queued write: again once it lands, wb_send). */
-	data_changed(fs, path);
-	cache_invalidate_file(fs->cache, path); /* size and times changed */
+	data_written(fs, path);
 	return refreshed(fs, path, ret);
 }
 
@@ -1106,8 +1111,8 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	else
 		ret = TIMED(STATS_TRUNCATE, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 						    client_truncate(cl, path, (uint64_t)size)));
-	data_changed(fs, path); /* after it, whatever the outcome */
-	return refreshed(fs, path, FORGET_FILE(fs, path, ret));
+	data_written(fs, path); /* after it, whatever the outcome */
+	return refreshed(fs, path, ret);
 }
 
 static int fs_unlink(const char *path)

@@ -30,6 +30,7 @@
 #   smbfuse_mount MNT [ARGS...]             -f in the background; SMBFUSE_PID
 #   smbfuse_mount_daemon MNT [ARGS...]      the usual way; finds the daemon
 #   smbfuse_umount MNT                      fusermount3 -u; the process must exit
+#   smbfuse_stats MNT                       the counters (smbfuse --stats), or fail
 #   smbfuse_try OUT MNT [ARGS...]           may fail: status in TRY_RC
 #     (SMB_UNC=//host:port/share before any of these three picks the share)
 #   is_mounted PATH   pids_for_mount MNT   register_helper PID
@@ -624,6 +625,11 @@ smbfuse_mount_daemon() {
 # smbfuse_umount MNT: fusermount3 -u (lazy as a last resort, which fails the
 # test); the smbfuse process must then exit within 15 s, and if we started
 # it with -f, with status 0.
+# smbfuse_stats MNT: the mount's counters (smbfuse --stats), or fail.
+smbfuse_stats() {
+	timeout 30 "$SMBFUSE" --stats "$1" || fail "cannot read the counters of $1"
+}
+
 smbfuse_umount() {
 	local mnt=$1 pid log i rc lazy=0
 	pid=${_T_MOUNT_PID[$mnt]:-}

@@ -27,11 +27,6 @@ mnt=$(new_mountpoint head)
 mount_rw "$mnt"
 M=$mnt
 
-stats() {
-	"$SMBFUSE" --stats "$M" 2>/dev/null ||
-		getfattr --absolute-names -n user.smbfuse.stats --only-values "$M" 2>/dev/null ||
-		fail "cannot read the counters of $M"
-}
 counter() { awk -v k="$1:" '$1 == k { v = $2 } END { print v + 0 }' "$2"; }
 
 # ---- 1, 2: changes through the mount itself
@@ -78,7 +73,7 @@ stale=0
 for i in 1 2 3 4 5; do
 	cp "$T_ROOT/v1" "$S/other-$i" || fail "cp into the share"
 	exec 7<"$M/other-$i" || fail "open other-$i"
-	stats >"$T_ROOT/s.before"
+	smbfuse_stats "$M" >"$T_ROOT/s.before"
 	smb_client -U "$SMB_USER%$SMB_PASS" //127.0.0.1/share -c "put $T_ROOT/v2 other-$i" >"$T_ROOT/put.out" 2>&1 ||
 		{ show_file "$T_ROOT/put.out"; fail "smbclient put other-$i"; }
 	# The server breaks the oplock of our open before its write goes on
@@ -86,7 +81,7 @@ for i in 1 2 3 4 5; do
 	# the break to have arrived, at most 10 s.
 	b0=$(counter oplock_breaks "$T_ROOT/s.before")
 	for _ in $(seq 100); do
-		stats >"$T_ROOT/s.after"
+		smbfuse_stats "$M" >"$T_ROOT/s.after"
 		[ "$(counter oplock_breaks "$T_ROOT/s.after")" -gt "$b0" ] && break
 		sleep 0.1
 	done
@@ -99,9 +94,9 @@ note "reads after another client's write (and our oplock's break) see it"
 
 # ---- 4: one round trip for a small file
 head -c 3000 /dev/urandom >"$S/small.bin"
-stats >"$T_ROOT/s.before"
+smbfuse_stats "$M" >"$T_ROOT/s.before"
 cmp -s "$S/small.bin" "$M/small.bin" || fail "small.bin read through the mount differs"
-stats >"$T_ROOT/s.after"
+smbfuse_stats "$M" >"$T_ROOT/s.after"
 r0=$(counter requests.READ_ANDX "$T_ROOT/s.before")
 r1=$(counter requests.READ_ANDX "$T_ROOT/s.after")
 check_eq "READ_ANDX requests for a 3000-byte file read whole" 0 "$((r1 - r0))"

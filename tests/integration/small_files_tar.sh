@@ -58,12 +58,6 @@ same_files() {
 	diff -r "$ref/dst" "$2/dst" >"$T_ROOT/diff" 2>&1 || { show_file "$T_ROOT/diff"; fail "$1: contents differ"; }
 }
 
-# stats MNT: the mount's counters, by `smbfuse --stats` or the xattr.
-stats() {
-	"$SMBFUSE" --stats "$1" 2>/dev/null ||
-		getfattr --absolute-names -n user.smbfuse.stats --only-values "$1" 2>/dev/null ||
-		fail "cannot read the counters of $1"
-}
 # requests FILE [REGEX-TO-LEAVE-OUT]: the sum of the requests.* counters.
 requests() {
 	awk -v skip="${2:-^$}" '/^requests\./ && $1 !~ skip { n += $2 } END { print n + 0 }' "$1"
@@ -75,10 +69,10 @@ requests() {
 # ------------------------------------------------------------ tar -x
 mnt=$(new_mountpoint x)
 smbfuse_mount_daemon "$mnt" -o "username=$SMB_USER,password=$SMB_PASS,actimeo=60"
-stats "$mnt" >"$T_ROOT/x.before"
+smbfuse_stats "$mnt" >"$T_ROOT/x.before"
 tar -xf "$src" -C "$mnt" 2>"$T_ROOT/tar-x.err" || { show_file "$T_ROOT/tar-x.err"; fail "tar -x onto the mount"; }
 [ -s "$T_ROOT/tar-x.err" ] && { show_file "$T_ROOT/tar-x.err"; fail "tar -x complained"; }
-stats "$mnt" >"$T_ROOT/x.after"
+smbfuse_stats "$mnt" >"$T_ROOT/x.after"
 same_files "tar -x, through the mount" "$mnt"
 smbfuse_umount "$mnt"
 same_files "tar -x, in the share" "$SHARE_DIR"
@@ -104,9 +98,9 @@ note "tar -x: $x_all requests for $N files ($x_w WRITE_ANDX, $x_other others)"
 # ------------------------------------------------------------ tar -c
 mnt=$(new_mountpoint c)
 smbfuse_mount_daemon "$mnt" -o "username=$SMB_USER,password=$SMB_PASS,actimeo=60"
-stats "$mnt" >"$T_ROOT/c.before"
+smbfuse_stats "$mnt" >"$T_ROOT/c.before"
 tar -cf "$T_ROOT/back.tar" -C "$mnt" dst 2>"$T_ROOT/tar-c.err" || { show_file "$T_ROOT/tar-c.err"; fail "tar -c from the mount"; }
-stats "$mnt" >"$T_ROOT/c.after"
+smbfuse_stats "$mnt" >"$T_ROOT/c.after"
 same_files "the mount, as it shows the files" "$mnt"
 smbfuse_umount "$mnt"
 back=$T_ROOT/back

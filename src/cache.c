@@ -278,14 +278,21 @@ void cache_invalidate(struct cache *c, const char *path)
 	g_mutex_unlock(&c->lock);
 }
 
-void cache_invalidate_file(struct cache *c, const char *path)
+/* A file changed: fetches under way may have read it before (their tickets
+ * are void), and its directory's listing holds its old attributes. */
+static void file_changed_locked(struct cache *c, const char *path)
 {
-	g_mutex_lock(&c->lock);
 	c->epoch++;
-	g_hash_table_remove(c->attrs, path);
 	char *parent = g_path_get_dirname(path);
 	g_hash_table_remove(c->dirs, parent);
 	g_free(parent);
+}
+
+void cache_invalidate_file(struct cache *c, const char *path)
+{
+	g_mutex_lock(&c->lock);
+	file_changed_locked(c, path);
+	g_hash_table_remove(c->attrs, path);
 	g_mutex_unlock(&c->lock);
 }
 
@@ -303,18 +310,10 @@ void cache_invalidate_put(struct cache *c, uint64_t ticket, const char *path,
 void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg)
 {
 	g_mutex_lock(&c->lock);
-	/* Voids the tickets of fetches under way: they may have read the
-	 * file before the change. */
-	c->epoch++;
+	file_changed_locked(c, path);
 	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
-	if (e && (e->negative || e->expires <= g_get_monotonic_time())) {
+	if (e && (e->negative || e->expires <= g_get_monotonic_time() || !apply(&e->st, arg)))
 		g_hash_table_remove(c->attrs, path);
-	} else if (e && !apply(&e->st, arg)) {
-		g_hash_table_remove(c->attrs, path);
-	}
-	char *parent = g_path_get_dirname(path);
-	g_hash_table_remove(c->dirs, parent);
-	g_free(parent);
 	g_mutex_unlock(&c->lock);
 }
 

@@ -1561,13 +1561,11 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 void fs_server_changed(struct smbfuse *fs, const char *path)
 {
 	readahead_stale(fs, path);
-	if (path && held_exclusively(fs, path)) {
-		/* Our own writes, echoed: the kernel's pages are current. */
-		cache_invalidate(fs->cache, path);
-		return;
-	}
 	if (path) {
 		cache_invalidate(fs->cache, path);
+		/* Our own writes, echoed: the kernel's pages are current. */
+		if (held_exclusively(fs, path))
+			return;
 		kernel_forget(fs, path);
 		invalidate_names(fs, linknames_others(fs->links, path));
 		char *parent = g_path_get_dirname(path);

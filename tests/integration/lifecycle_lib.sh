@@ -167,3 +167,15 @@ os.fsync(fd)
 os.close(fd)
 PY
 }
+
+# lc_bad_check MSG: when the test collected problems in the array bad,
+# prints each, then fails with MSG (all are shown, not only the first).
+lc_bad_check() {
+	local b
+	[ "${#bad[@]}" -eq 0 ] && return 0
+	for b in "${bad[@]}"; do echo "$TEST_NAME: FAIL: $b" >&2; done
+	fail "$1"
+}
+
+# lc_ready LABEL PATH: the mount answers a stat of PATH again (20 tries).
+lc_ready() { rc_retry "$1: mount usable" 20 stat "$2"; }

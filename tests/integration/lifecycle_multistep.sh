@@ -224,8 +224,5 @@ lost_pass() {
 lost_pass
 stall_pass u60 actimeo=60 1
 stall_pass n60 actimeo=60,nounix 0
-if [ "${#bad[@]}" -gt 0 ]; then
-	for b in "${bad[@]}"; do echo "$TEST_NAME: FAIL: $b" >&2; done
-	fail "${#bad[@]} multi-step operation(s) went wrong when a request's fate was unknown"
-fi
+lc_bad_check "${#bad[@]} multi-step operation(s) went wrong when a request's fate was unknown"
 exit 0

@@ -97,8 +97,5 @@ rotate_pass() {
 
 rotate_pass unix conns=1,actimeo=0
 rotate_pass nounix conns=1,actimeo=0,nounix
-if [ "${#bad[@]}" -gt 0 ]; then
-	for b in "${bad[@]}"; do echo "$TEST_NAME: FAIL: $b" >&2; done
-	fail "a descriptor held across a reconnect wrote into another file after a rotation"
-fi
+lc_bad_check "a descriptor held across a reconnect wrote into another file after a rotation"
 exit 0

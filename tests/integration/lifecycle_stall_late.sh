@@ -56,14 +56,11 @@ late_pass() {
 	late_case "actimeo=$a pwrite+fsync" "$S/w$a.txt" BBBB newer_overwrite 1 pwrite "$mnt/w$a.txt" AAAA
 
 	# the mount still works (actimeo=0: it must see the other client's data)
-	ready "actimeo=$a at the end" "$mnt/w$a.txt"
+	lc_ready "actimeo=$a at the end" "$mnt/w$a.txt"
 	[ "$a" = 0 ] && check_file_eq "w$a.txt through the mount at the end" "$S/w$a.txt" "$mnt/w$a.txt"
 	smbfuse_umount "$mnt"
 	_t_check_stderr "$log"
 }
-
-# ready WHAT FILE: the mount has a working connection (again)
-ready() { rc_retry "$1: mount usable" 20 stat "$2"; }
 
 # what another client does once the operation has ended (FILE in the share)
 # (called through late_case)
@@ -81,7 +78,7 @@ newer_overwrite() { lc_backing_write "$1" BBBB; }
 late_case() {
 	local what=$1 file=$2 want=$3 newer=$4 pre=$5 got
 	shift 5
-	ready "$what" "$mnt/w$a.txt"
+	lc_ready "$what" "$mnt/w$a.txt"
 	if [ "$pre" = 1 ]; then
 		lc_op_start "${what// /_}" --pre "$@"
 		lc_stop_child
@@ -108,8 +105,5 @@ late_case() {
 # mutating request may go to the fresh child)
 late_pass 60
 late_pass 0
-if [ "${#bad[@]}" -gt 0 ]; then
-	for b in "${bad[@]}"; do echo "$TEST_NAME: FAIL: $b" >&2; done
-	fail "${#bad[@]} of 6 operations lost newer data after a stall (a replayed request ran twice)"
-fi
+lc_bad_check "${#bad[@]} of 6 operations lost newer data after a stall (a replayed request ran twice)"
 exit 0

@@ -29,9 +29,6 @@ smb_start 'aio read size = 0' 'aio write size = 0'
 S=$SHARE_DIR
 bad=()
 
-# ready WHAT FILE: the mount has a working connection (again)
-ready() { rc_retry "$1: mount usable" 20 stat "$2"; }
-
 # stall WHAT: the op started by the caller (child already stopped) gets its
 # child back after 3 s; then wait for the op (bounded)
 stall() {
@@ -64,7 +61,7 @@ resume_pass() {
 		check_file_eq "$f through the mount before the stop" "$S/$f" "$mnt/$f"
 	done
 
-	ready "actimeo=$a trunc" "$mnt/w$a.txt"
+	lc_ready "actimeo=$a trunc" "$mnt/w$a.txt"
 	lc_stop_child
 	lc_op_start "trunc$a" trunc "$mnt/t$a.txt"
 	stall "actimeo=$a trunc"
@@ -73,7 +70,7 @@ resume_pass() {
 	sleep 3
 	after "actimeo=$a trunc, 3 s after another client wrote NEW" "$S/t$a.txt" NEW
 
-	ready "actimeo=$a unlink" "$mnt/w$a.txt"
+	lc_ready "actimeo=$a unlink" "$mnt/w$a.txt"
 	lc_stop_child
 	lc_op_start "unlink$a" unlink "$mnt/u$a.txt"
 	stall "actimeo=$a unlink"
@@ -83,7 +80,7 @@ resume_pass() {
 	sleep 3
 	after "actimeo=$a unlink, 3 s after another client recreated it" "$S/u$a.txt" NEW
 
-	ready "actimeo=$a pwrite" "$mnt/w$a.txt"
+	lc_ready "actimeo=$a pwrite" "$mnt/w$a.txt"
 	lc_op_start "pwrite$a" --pre pwrite "$mnt/w$a.txt" AAAA
 	lc_stop_child
 	lc_op_go
@@ -93,7 +90,7 @@ resume_pass() {
 	sleep 3
 	after "actimeo=$a pwrite, 3 s after another client wrote BBBB" "$S/w$a.txt" BBBB
 
-	ready "actimeo=$a at the end" "$mnt/w$a.txt"
+	lc_ready "actimeo=$a at the end" "$mnt/w$a.txt"
 	[ "$a" = 0 ] && check_file_eq "w$a.txt through the mount at the end" "$S/w$a.txt" "$mnt/w$a.txt"
 	smbfuse_umount "$mnt"
 	_t_check_stderr "$log"
@@ -101,8 +98,5 @@ resume_pass() {
 
 resume_pass 60
 resume_pass 0
-if [ "${#bad[@]}" -gt 0 ]; then
-	for b in "${bad[@]}"; do echo "$TEST_NAME: FAIL: $b" >&2; done
-	fail "${#bad[@]} wrong state(s) after a 3 s stall"
-fi
+lc_bad_check "${#bad[@]} wrong state(s) after a 3 s stall"
 exit 0

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "client_priv.h"
@@ -593,6 +594,13 @@ int client_read_answer(struct conn_req *req, struct smb_reply *reply, uint32_t w
 		ret = -EIO;
 	if (ret == 0 && rep->data_len > want)
 		ret = -EIO;
+	/* Received into the request's sink (conn_submit_read): the frame
+	 * holds no data. */
+	if (ret == 0 && reply->sunk) {
+		if (rep->data_len != reply->sunk)
+			ret = -EIO;
+		rep->data = NULL;
+	}
 	return ret;
 }
 
@@ -603,6 +611,7 @@ static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size
 {
 	size_t nreq = (size + chunk - 1) / chunk;
 	struct conn_req **reqs = g_new0(struct conn_req *, nreq);
+	struct iovec *sinks = g_new(struct iovec, nreq);
 	uint8_t msg[SMALL_MSG];
 	bool stopped = false;
 	int err = 0;
@@ -610,10 +619,14 @@ static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size
 	for (size_t i = 0; i < nreq; i++) {
 		struct wr w;
 		uint32_t want = (uint32_t)MIN((size_t)chunk, size - i * chunk);
+		/* The answer's data goes straight where it belongs. */
+		struct iovec *sink = &sinks[i];
+		sink->iov_base = buf + i * chunk;
+		sink->iov_len = want;
 		session_msg_begin(s, &w, msg, sizeof(msg), SMB_COM_READ_ANDX);
 		err = smb_read_andx_encode(&w, fid, off + i * chunk, want);
 		if (err == 0)
-			reqs[i] = conn_submit(s->conn, &w, &err);
+			reqs[i] = conn_submit_read(s->conn, &w, sink, 1, &err);
 		if (!reqs[i])
 			break;
 	}
@@ -625,13 +638,14 @@ static int read_round(struct session *s, uint16_t fid, uint8_t *buf, size_t size
 		if (ret < 0 && !err)
 			err = ret;
 		if (ret == 0 && !err) {
-			if (!stopped)
+			if (!stopped && !reply.sunk)
 				memcpy(buf + i * chunk, rep.data, rep.data_len);
 			round_add(r, &stopped, rep.data_len, want);
 		}
 		smb_reply_clear(&reply);
 	}
 	g_free(reqs);
+	g_free(sinks);
 	return err;
 }
 

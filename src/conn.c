@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -35,6 +36,10 @@
 /* NT_TRANSACT replies (MS-CIFS 2.2.4.62.2) carry 32-bit totals; nothing we
  * ask for comes near this, so more is a hostile or broken server. */
 #define MAX_NTTRANS_TOTAL (16u * 1024 * 1024)
+/* Frames at least this long are looked at before they are read: a READ_ANDX
+ * answer's data then goes straight to the reader's memory, the copy out of
+ * the frame saved.  Shorter ones are read whole in one go. */
+#define SINK_MIN_FRAME 4096
 
 struct conn_req {
 	struct conn *conn;
@@ -49,6 +54,13 @@ struct conn_req {
 	int err;
 	enum conn_fate fate; /* when err < 0 */
 	struct smb_reply reply;
+	/* conn_submit_read: where a READ_ANDX answer's data goes (the caller's
+	 * memory, alive until conn_wait returns), and whether the receiver is
+	 * writing there now (the waiter must not return meanwhile). */
+	const struct iovec *sink;
+	int sink_n;
+	size_t sink_cap;
+	bool sinking;
 };
 
 struct conn {
@@ -205,6 +217,48 @@ static int read_full(int fd, void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads len bytes into the parts of iov in order (their sizes add up to
+ * at least len). */
+static int read_full_iov(int fd, const struct iovec *iov, int n, size_t len)
+{
+	struct iovec v[CONN_SINK_MAX_PARTS];
+	int cnt = 0;
+
+	for (int i = 0; i < n && len; i++) {
+		size_t take = MIN(iov[i].iov_len, len);
+		if (take == 0)
+			continue;
+		v[cnt].iov_base = iov[i].iov_base;
+		v[cnt].iov_len = take;
+		cnt++;
+		len -= take;
+	}
+	struct iovec *p = v;
+	while (cnt > 0) {
+		struct msghdr mh = { .msg_iov = p, .msg_iovlen = (size_t)cnt };
+		ssize_t got = recvmsg(fd, &mh, 0);
+		if (got == 0)
+			return -ECONNRESET;
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		while (got > 0 && cnt > 0) {
+			if ((size_t)got >= p->iov_len) {
+				got -= (ssize_t)p->iov_len;
+				p++;
+				cnt--;
+			} else {
+				p->iov_base = (uint8_t *)p->iov_base + got;
+				p->iov_len -= (size_t)got;
+				got = 0;
+			}
+		}
 	}
 	return 0;
 }
@@ -605,8 +659,11 @@ static int add_transaction_part(struct conn_req *req, const struct smb_msg *msg)
 	return smb_trans2_rep_add(&req->reply.t2, msg);
 }
 
-/* Hands a reply frame to its waiter.  Takes ownership of frame. */
-static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
+/* Hands a reply frame to its waiter.  Takes ownership of frame.  When
+ * sunk is set, the frame is that request's READ_ANDX answer whose
+ * sunk_len bytes of data went to the request's sink, not into the frame. */
+static void dispatch(struct conn *c, uint8_t *frame, uint32_t len, struct conn_req *sunk,
+		     uint32_t sunk_len)
 {
 	struct smb_msg msg;
 	uint16_t mid;
@@ -630,7 +687,7 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
 	c->stats.bytes_received += len + NETBIOS_HDR_LEN;
 	c->last_reply_us = g_get_monotonic_time();
 	struct conn_req *req = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(mid));
-	if (!req || req->command != command) {
+	if (!req || req->command != command || (sunk && req != sunk)) {
 		g_mutex_unlock(&c->lock);
 		log_debug("reply for unknown MID %u (command 0x%02x)", mid, command);
 		g_free(frame);
@@ -692,6 +749,7 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len)
 	req->reply.frame = frame;
 	req->reply.len = len;
 	req->reply.msg = msg;
+	req->reply.sunk = sunk ? sunk_len : 0;
 	frame = NULL;
 complete:
 	g_hash_table_remove(c->pending, GUINT_TO_POINTER(mid));
@@ -714,6 +772,65 @@ static void dump_frame(struct conn *c, const uint8_t *frame, uint32_t len)
 static enum conn_fate fate_of_read_error(int err)
 {
 	return err == -ECONNRESET || err == -EPIPE ? CONN_FATE_LOST : CONN_FATE_UNKNOWN;
+}
+
+/* The pending request that a READ_ANDX answer of len data bytes for mid
+ * belongs to, if its data may go to the request's sink (never on a signed
+ * connection: the signature covers the data, checked before anything is
+ * believed); marked as being written into, so that its waiter waits. */
+static struct conn_req *sink_begin(struct conn *c, uint16_t mid, uint32_t len)
+{
+	g_mutex_lock(&c->lock);
+	struct conn_req *req = g_hash_table_lookup(c->pending, GUINT_TO_POINTER(mid));
+	if (req && (req->command != SMB_COM_READ_ANDX || req->sink_n == 0 ||
+		    len > req->sink_cap || c->signing))
+		req = NULL;
+	if (req)
+		req->sinking = true;
+	g_mutex_unlock(&c->lock);
+	return req;
+}
+
+static void sink_end(struct conn *c, struct conn_req *req)
+{
+	g_mutex_lock(&c->lock);
+	req->sinking = false;
+	g_cond_broadcast(&req->cond);
+	g_mutex_unlock(&c->lock);
+}
+
+/* Reads one frame of len bytes.  A READ_ANDX answer whose request has a
+ * sink is read in three parts: up to its data (header, words, padding),
+ * the data straight into the sink, and whatever follows; the frame keeps
+ * its length, with the data's place in it left unwritten. */
+static int read_frame(struct conn *c, uint8_t *frame, uint32_t len, struct conn_req **sunk,
+		      uint32_t *sunk_len)
+{
+	uint32_t have = 0;
+	uint16_t mid;
+	uint32_t data_off, data_len;
+	int ret;
+
+	*sunk = NULL;
+	*sunk_len = 0;
+	if (len >= SINK_MIN_FRAME) {
+		have = SMB_READ_ANDX_REP_HEAD;
+		ret = read_full(c->fd, frame, have);
+		if (ret < 0)
+			return ret;
+		if (smb_read_andx_rep_peek(frame, have, len, &mid, &data_off, &data_len) == 0 &&
+		    (*sunk = sink_begin(c, mid, data_len)) != NULL) {
+			ret = read_full(c->fd, frame + have, data_off - have);
+			if (ret == 0)
+				ret = read_full_iov(c->fd, (*sunk)->sink, (*sunk)->sink_n, data_len);
+			sink_end(c, *sunk);
+			if (ret < 0)
+				return ret;
+			*sunk_len = data_len;
+			have = data_off + data_len;
+		}
+	}
+	return read_full(c->fd, frame + have, len - have);
 }
 
 static gpointer reader_main(gpointer data)
@@ -739,17 +856,20 @@ static gpointer reader_main(gpointer data)
 			break;
 		}
 		uint8_t *frame = g_malloc(len);
-		ret = read_full(c->fd, frame, len);
+		struct conn_req *sunk;
+		uint32_t sunk_len;
+		ret = read_frame(c, frame, len, &sunk, &sunk_len);
 		if (ret < 0) {
 			g_free(frame);
 			conn_die(c, ret, fate_of_read_error(ret));
 			break;
 		}
-		if (log_debug_enabled())
-			log_hexdump("received", frame, len < 96 ? len : 96);
-		if (c->dump_dir)
+		if (log_debug_enabled()) /* (a sunk frame: no data in it) */
+			log_hexdump("received", frame,
+				    MIN(len, sunk ? SMB_READ_ANDX_REP_HEAD : 96u));
+		if (c->dump_dir && !sunk)
 			dump_frame(c, frame, len);
-		dispatch(c, frame, len);
+		dispatch(c, frame, len, sunk, sunk_len);
 	}
 	return NULL;
 }
@@ -959,8 +1079,32 @@ static void count_request_locked(struct conn *c, const uint8_t *smb, size_t smb_
 	}
 }
 
+/* The receiver is writing into the request's sink: the caller's memory
+ * must outlive that, so the waiter waits, however the request ended.  The
+ * socket is shut down (which ends the receiver's read) if the server
+ * leaves a frame unfinished past the drain time. */
+static void sink_settle_locked(struct conn *c, struct conn_req *req)
+{
+	while (req->sinking) {
+		if (c->dead) { /* shut down: the receiver's read ends now */
+			g_cond_wait(&req->cond, &c->lock);
+			continue;
+		}
+		gint64 until = c->abandoned ? c->drain_until
+					    : g_get_monotonic_time() +
+						      (gint64)c->request_timeout_ms * 1000;
+		if (!g_cond_wait_until(&req->cond, &c->lock, until) && req->sinking &&
+		    g_get_monotonic_time() >= until) {
+			if (!c->abandoned)
+				abandon_locked(c, -ETIMEDOUT);
+			else
+				die_locked(c, -ETIMEDOUT, CONN_FATE_UNKNOWN);
+		}
+	}
+}
+
 static struct conn_req *submit(struct conn *c, struct wr *w, const void *data, size_t data_len,
-			       bool long_lived, int *err)
+			       bool long_lived, const struct iovec *sink, int sink_n, int *err)
 {
 	if (w->overflow || w->pos < NETBIOS_HDR_LEN + SMB_HDR_LEN ||
 	    w->pos - NETBIOS_HDR_LEN + data_len > NETBIOS_MAX_LEN) {
@@ -975,6 +1119,10 @@ static struct conn_req *submit(struct conn *c, struct wr *w, const void *data, s
 	req->long_lived = long_lived;
 	req->settle = thread_ledger && thread_ledger->settle;
 	g_cond_init(&req->cond);
+	req->sink = sink;
+	req->sink_n = sink_n;
+	for (int i = 0; i < sink_n; i++)
+		req->sink_cap += sink[i].iov_len;
 
 	g_mutex_lock(&c->lock);
 	int ret = take_credit_locked(c);
@@ -1019,6 +1167,8 @@ static struct conn_req *submit(struct conn *c, struct wr *w, const void *data, s
 		}
 		die_locked(c, ret, ret == -EPIPE || ret == -ECONNRESET ? CONN_FATE_LOST
 								       : CONN_FATE_UNKNOWN);
+		/* (A server answering before the request was all sent.) */
+		sink_settle_locked(c, req);
 		g_mutex_unlock(&c->lock);
 		goto out_not_sent;
 	}
@@ -1072,19 +1222,30 @@ int conn_send_oneway(struct conn *c, struct wr *w)
 
 struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err)
 {
-	return submit(c, w, NULL, 0, false, err);
+	return submit(c, w, NULL, 0, false, NULL, 0, err);
 }
 
 struct conn_req *conn_submit_data(struct conn *c, struct wr *w, const void *data, size_t len,
 				  int *err)
 {
-	return submit(c, w, data, len, false, err);
+	return submit(c, w, data, len, false, NULL, 0, err);
+}
+
+struct conn_req *conn_submit_read(struct conn *c, struct wr *w, const struct iovec *sink,
+				  int sink_n, int *err)
+{
+	if (sink_n <= 0 || sink_n > CONN_SINK_MAX_PARTS) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	return submit(c, w, NULL, 0, false, sink, sink_n, err);
 }
 
 struct conn_req *conn_submit_long(struct conn *c, struct wr *w, int *err)
 {
-	return submit(c, w, NULL, 0, true, err);
+	return submit(c, w, NULL, 0, true, NULL, 0, err);
 }
+
 
 /* Hands the finished request's outcome to the caller and frees it. */
 static int finish(struct conn_req *req, struct smb_reply *reply)
@@ -1141,6 +1302,7 @@ int conn_wait(struct conn_req *req, struct smb_reply *reply)
 			}
 		}
 	}
+	sink_settle_locked(c, req);
 	g_mutex_unlock(&c->lock);
 	return finish(req, reply);
 }
@@ -1153,13 +1315,19 @@ int conn_wait_timeout(struct conn_req *req, struct smb_reply *reply, int timeout
 	g_mutex_lock(&c->lock);
 	while (!req->done) {
 		if (!g_cond_wait_until(&req->cond, &c->lock, deadline) && !req->done) {
-			/* Still pending: whoever completes it frees it. */
+			/* Still pending: whoever completes it frees it, and
+			 * nothing is written to the caller's memory any more. */
+			sink_settle_locked(c, req);
+			req->sink_n = 0;
+			if (req->done)
+				break;
 			req->orphan = true;
 			g_mutex_unlock(&c->lock);
 			ledger_note_failure(CONN_FATE_UNKNOWN);
 			return -ETIMEDOUT;
 		}
 	}
+	sink_settle_locked(c, req);
 	g_mutex_unlock(&c->lock);
 	return finish(req, reply);
 }

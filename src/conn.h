@@ -130,6 +130,7 @@ struct smb_reply {
 	size_t len;
 	struct smb_msg msg;
 	struct smb_trans2_rep t2;
+	uint32_t sunk; /* conn_submit_read: data bytes that went to the sink */
 };
 void smb_reply_clear(struct smb_reply *r);
 
@@ -149,6 +150,18 @@ struct conn_req *conn_submit(struct conn *c, struct wr *w, int *err);
  * w's bytes (a write's payload, never copied into the message buffer). */
 struct conn_req *conn_submit_data(struct conn *c, struct wr *w, const void *data, size_t len,
 				  int *err);
+/* The same for a READ_ANDX request whose answer's data is received straight
+ * into sink (sink_n parts of at most CONN_SINK_MAX_PARTS, filled in order),
+ * not copied out of the frame: then reply->sunk is the data's length and
+ * the frame holds everything but the data.  Only an unchained, successful
+ * answer on an unsigned connection whose data fits goes there; anything
+ * else comes as a whole frame as usual (sunk 0).  The sink must stay valid
+ * until conn_wait returns, which it does only once the receiver is done
+ * with it, whatever the request's end. */
+#define CONN_SINK_MAX_PARTS 16
+struct iovec;
+struct conn_req *conn_submit_read(struct conn *c, struct wr *w, const struct iovec *sink,
+				  int sink_n, int *err);
 /* The same for a request that may wait for its answer indefinitely
  * (NT_TRANSACT_NOTIFY_CHANGE): no reply timeout, it does not make the
  * connection look busy to the keepalive, and it fails at once when the

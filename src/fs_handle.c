@@ -63,6 +63,14 @@ void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t 
 	g_mutex_unlock(&h->lock);
 }
 
+bool fs_handle_has_head(struct fs_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	bool has = h->head != NULL;
+	g_mutex_unlock(&h->lock);
+	return has;
+}
+
 bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off,
 			 int changes, size_t *got)
 {

@@ -102,6 +102,9 @@ void fs_handle_set_head(struct fs_handle *h, struct client_head *head, uint64_t 
  * to the end of file); false when the rest is the caller's to read from
  * off + *got.  A head no longer certainly current, or a read beyond it,
  * drops it. */
+/* Whether the handle holds the bytes its open read (a hint for the reader:
+ * fs_handle_read_head decides). */
+bool fs_handle_has_head(struct fs_handle *h);
 bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t off,
 			 int changes, size_t *got);
 

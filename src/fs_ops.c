@@ -761,6 +761,7 @@ static void choose_file_caching(struct smbfuse *fs, const char *path,
 		fi->direct_io = 1;
 		return;
 	}
+	fi->direct_io = fs->opts->direct_io;
 	bool known = info->write_time != 0;
 	bool stamped = known && cache_get_stamp(fs->cache, path, &wt, &size);
 	bool unchanged = stamped && wt == info->write_time && size == info->size;
@@ -984,31 +985,55 @@ static bool readahead_allowed(struct smbfuse *fs, struct fs_handle *h)
 	return fs_handle_oplock(h) != OPLOCK_NONE;
 }
 
-static int fs_read(const char *path, char *buf, size_t size, off_t offset,
-		   struct fuse_file_info *fi)
+/* read_buf, not read: the bytes are handed to the kernel from the buffer
+ * they were received into (the reply's data goes straight there, and a
+ * read-ahead block the size of the read is passed on as it is), with no
+ * copy on the way.  libfuse frees the buffer and the vector with free(),
+ * which g_malloc's memory takes (glib >= 2.46 allocates with malloc). */
+static int fs_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t offset,
+		       struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
+	struct fs_handle *h = handle_of(fi);
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int ret;
+
 	if (offset < 0)
 		return -EINVAL;
-	size_t got;
-	if (fs_handle_read_head(handle_of(fi), buf, size, (uint64_t)offset,
-				g_atomic_int_get(&fs->data_changes), &got)) {
-		stats_record(&fs->stats, STATS_READ, 0, (long)got);
-		return (int)got;
+	if (fs_handle_has_head(h)) {
+		buf = g_malloc(size);
+		if (fs_handle_read_head(h, buf, size, (uint64_t)offset,
+					g_atomic_int_get(&fs->data_changes), &got)) {
+			stats_record(&fs->stats, STATS_READ, 0, (long)got);
+			ret = (int)got;
+			goto out;
+		}
 	}
-	uint64_t eof = fs_handle_known_size(handle_of(fi));
-	struct fs_handle *h = handle_of(fi);
-	bool ahead = readahead_allowed(fs, h);
+	uint64_t eof = fs_handle_known_size(h);
+	bool ahead = readahead_allowed(fs, h) && got == 0;
 	if (!ahead)
 		readahead_drop(h->ra);
-	int ret = TIMED(STATS_READ,
-			FH_CALL(fs, h, path, POOL_OP_READ,
-				ahead ? readahead_read(h->ra, cl, fid, buf + got, size - got,
-						       (uint64_t)offset + got, eof)
-				      : client_read(cl, fid, buf + got, size - got,
-						    (uint64_t)offset + got, eof)));
-	return ret < 0 ? ret : (int)got + ret;
+	if (!ahead && !buf)
+		buf = g_malloc(size);
+	ret = TIMED(STATS_READ,
+		    FH_CALL(fs, h, path, POOL_OP_READ,
+			    ahead ? readahead_read(h->ra, cl, fid, &buf, size, (uint64_t)offset, eof)
+				  : client_read(cl, fid, buf + got, size - got,
+						(uint64_t)offset + got, eof)));
+	if (ret >= 0)
+		ret += (int)got;
+out:
+	if (ret < 0) {
+		g_free(buf);
+		return ret;
+	}
+	struct fuse_bufvec *bv = g_malloc(sizeof(*bv));
+	*bv = (struct fuse_bufvec)FUSE_BUFVEC_INIT((size_t)ret);
+	bv->buf[0].mem = buf;
+	*bufp = bv;
+	return 0;
 }
 
 /* An exclusive or batch oplock: no other client has the file open (the
@@ -1680,7 +1705,7 @@ const struct fuse_operations smbfuse_ops = {
 	.releasedir = fs_releasedir,
 	.open = fs_open,
 	.create = fs_create,
-	.read = fs_read,
+	.read_buf = fs_read_buf,
 	.write = fs_write,
 	.flush = fs_flush,
 	.fsync = fs_fsync,

@@ -63,6 +63,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("echo_interval=%u", echo_interval, 0),
 	OPT("reconnect_timeout=%u", reconnect_timeout, 0),
 	OPT("hard", hard, 1),
+	/* libfuse 3 takes it in fuse_config only, not as an option. */
+	OPT("direct_io", direct_io, 1),
 	OPT("soft", hard, 0),
 	FUSE_OPT_KEY("help", KEY_HELP),
 	FUSE_OPT_KEY("ro", KEY_RO),
@@ -75,7 +77,7 @@ static const char *const fuse_options[] = {
 	"allow_other", "allow_root", "auto_unmount", "default_permissions", "fsname=",
 	"subtype=", "max_read=", "blkdev", "blksize=", "dev", "nodev", "suid", "nosuid",
 	"exec", "noexec", "atime", "noatime", "relatime", "strictatime", "sync", "async",
-	"dirsync", "hard_remove", "use_ino", "readdir_ino", "direct_io", "kernel_cache",
+	"dirsync", "hard_remove", "use_ino", "readdir_ino", "kernel_cache",
 	"auto_cache", "noauto_cache", "umask=", "negative_timeout=", "ac_attr_timeout=",
 	"noforget", "remember=", "modules=", "context=", "fscontext=", "defcontext=",
 	"rootcontext=", NULL,

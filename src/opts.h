@@ -49,6 +49,7 @@ struct smbfuse_opts {
 	unsigned echo_interval;     /* keepalive after this many idle seconds */
 	unsigned reconnect_timeout; /* how long operations wait for a reconnect */
 	bool hard;                  /* ... or forever */
+	int direct_io;              /* no page cache: each read(2) and write(2) reaches us */
 
 	int foreground;
 	int debug;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "client_priv.h"
 #include "conn.h"
@@ -41,6 +42,10 @@
 /* The reader's rate is measured over this many bytes. */
 #define RA_RATE_BYTES (2u << 20)
 
+/* A segment's answer is received straight into blocks of the size of the
+ * reader's reads (conn_submit_read), so that a read that is one block is
+ * handed that block with no copy (readahead_read's *bufp); where the
+ * connection cannot do that (signing), the data stays in the reply frame. */
 struct seg {
 	uint64_t off;
 	uint32_t len;         /* asked */
@@ -48,9 +53,14 @@ struct seg {
 	struct conn_req *req; /* in flight; NULL once reaped */
 	int err;              /* once reaped: 0, or why the answer is no use */
 	struct smb_reply reply;
-	const uint8_t *data;  /* in reply */
+	const uint8_t *data;  /* in reply, when the answer was not sunk */
 	uint32_t got;         /* bytes answered */
 	uint32_t used;        /* of those, given to reads */
+	uint32_t piece;       /* bytes per block (the last one may be shorter) */
+	int nblocks;
+	bool sunk;            /* the answer's data is in the blocks */
+	uint8_t *blocks[CONN_SINK_MAX_PARTS]; /* NULL once handed to a read */
+	struct iovec sink[CONN_SINK_MAX_PARTS];
 };
 
 struct readahead {
@@ -65,6 +75,7 @@ struct readahead {
 	uint64_t run;         /* bytes read in sequence up to there */
 	uint64_t window;      /* bytes to keep asked for ahead of the reader */
 	uint32_t chunk;       /* bytes per segment */
+	uint32_t piece;       /* bytes per block: the reader's read size */
 	gint64 rtt_us;        /* least time a segment took (0: none yet) */
 	gint64 mark_us;       /* rate measurement: since when */
 	uint64_t mark_bytes;  /* ... how many bytes served then */
@@ -133,6 +144,50 @@ static void seg_reap(struct seg *g)
 	g->err = ret;
 	g->data = ret == 0 ? rep.data : NULL;
 	g->got = ret == 0 ? rep.data_len : 0;
+	g->sunk = ret == 0 && g->reply.sunk;
+	if (g->sunk)
+		smb_reply_clear(&g->reply); /* the frame holds nothing more */
+}
+
+static uint32_t block_len(const struct seg *g, int k)
+{
+	return MIN(g->piece, g->len - (uint32_t)k * g->piece);
+}
+
+/* Copies n answered bytes from in bytes into the segment; false when a
+ * block they lie in was handed to a read already (one read again). */
+static bool seg_copy(const struct seg *g, uint32_t in, uint8_t *dst, size_t n)
+{
+	if (!g->sunk) {
+		memcpy(dst, g->data + in, n);
+		return true;
+	}
+	while (n) {
+		int k = (int)(in / g->piece);
+		uint32_t at = in % g->piece;
+		size_t part = MIN(n, (size_t)(block_len(g, k) - at));
+		if (!g->blocks[k])
+			return false;
+		memcpy(dst, g->blocks[k] + at, part);
+		dst += part;
+		in += (uint32_t)part;
+		n -= part;
+	}
+	return true;
+}
+
+/* The block holding exactly the n answered bytes from in, taken out of
+ * the segment, or NULL. */
+static uint8_t *seg_take(struct seg *g, uint32_t in, size_t n)
+{
+	if (!g->sunk || in % g->piece != 0)
+		return NULL;
+	int k = (int)(in / g->piece);
+	uint8_t *b = g->blocks[k];
+	if (!b || n != block_len(g, k) || in + n > g->got)
+		return NULL;
+	g->blocks[k] = NULL;
+	return b;
 }
 
 static void seg_free(struct seg *g)
@@ -140,6 +195,8 @@ static void seg_free(struct seg *g)
 	seg_reap(g);
 	account(-(int64_t)g->len, 0, g->used == 0 && g->got > 0);
 	smb_reply_clear(&g->reply);
+	for (int k = 0; k < g->nblocks; k++)
+		g_free(g->blocks[k]);
 	g_free(g);
 }
 
@@ -188,20 +245,32 @@ static bool submit(struct readahead *ra, uint64_t off, uint32_t len)
 	struct wr w;
 	int err;
 
+	g->len = len;
+	g->piece = ra->piece;
+	/* Signed: the data must stay in the frame, whose signature covers it
+	 * (conn_submit_read would not use the blocks). */
+	g->nblocks = ra->s->signing ? 0 : (int)((len + g->piece - 1) / g->piece);
+	for (int k = 0; k < g->nblocks; k++) {
+		g->blocks[k] = g_malloc(block_len(g, k));
+		g->sink[k].iov_base = g->blocks[k];
+		g->sink[k].iov_len = block_len(g, k);
+	}
 	session_msg_begin(ra->s, &w, msg, sizeof(msg), SMB_COM_READ_ANDX);
 	err = smb_read_andx_encode(&w, ra->fid, off, len);
 	if (err == 0) {
 		struct conn_ledger *was = conn_ledger_swap(NULL);
-		g->req = conn_submit(ra->s->conn, &w, &err);
+		g->req = g->nblocks ? conn_submit_read(ra->s->conn, &w, g->sink, g->nblocks, &err)
+				    : conn_submit(ra->s->conn, &w, &err);
 		conn_ledger_swap(was);
 	}
 	if (!g->req) {
 		account(-(int64_t)len, 0, 0);
+		for (int k = 0; k < g->nblocks; k++)
+			g_free(g->blocks[k]);
 		g_free(g);
 		return false;
 	}
 	g->off = off;
-	g->len = len;
 	g->sent_us = g_get_monotonic_time();
 	g_queue_push_tail(&ra->segs, g);
 	ra->held += len;
@@ -221,14 +290,23 @@ static void top_up(struct readahead *ra, struct client *cl, uint16_t fid, uint64
 	uint64_t at = last ? last->off + last->len : off;
 	uint64_t end = MIN(ra->stop, eof);
 
-	if (s->max_mpx < 4 || chunk == 0)
+	if (s->max_mpx < 4 || chunk == 0 || size == 0)
 		return;
 	if (!last) {
 		session_unref(ra->s);
 		ra->s = session_ref(s);
 		ra->fid = fid;
 		ra->seg_gen = g_atomic_int_get(&ra->gen);
+		/* Reads too small for a segment of at most
+		 * CONN_SINK_MAX_PARTS blocks get whole-chunk blocks (copied
+		 * out), not small segments. */
+		ra->piece = size * CONN_SINK_MAX_PARTS >= chunk ? (uint32_t)MIN((size_t)chunk, size)
+								 : chunk;
 	}
+	/* Segments of whole blocks of the reader's read size, which start
+	 * where its reads start (at this read, then one after the other). */
+	ra->piece = MIN(ra->piece, chunk);
+	chunk = MIN(chunk / ra->piece, (uint32_t)CONN_SINK_MAX_PARTS) * ra->piece;
 	ra->chunk = chunk;
 	if (ra->window == 0)
 		ra->window = MAX(2 * (uint64_t)chunk, (uint64_t)RA_MIN_WINDOW);
@@ -271,9 +349,11 @@ static void took(struct readahead *ra, size_t bytes)
 	}
 }
 
-/* Copies [off, off + size) out of the segments: size, or -1 when they do
- * not hold all of it (not asked, failed, or answered short of it). */
-static ssize_t serve(struct readahead *ra, uint8_t *buf, size_t size, uint64_t off)
+/* [off, off + size) out of the segments, into *bufp (allocated here if
+ * NULL; a block the size of the read is handed over as it is): size, or
+ * -1 when they do not hold all of it (not asked, failed, or answered short
+ * of it). */
+static ssize_t serve(struct readahead *ra, uint8_t **bufp, size_t size, uint64_t off)
 {
 	struct seg *first = g_queue_peek_head(&ra->segs);
 	struct seg *last = g_queue_peek_tail(&ra->segs);
@@ -301,7 +381,16 @@ static ssize_t serve(struct readahead *ra, uint8_t *buf, size_t size, uint64_t o
 		size_t n = (size_t)MIN((uint64_t)(size - done), g->got - in);
 		if (n < size - done && g->got < g->len)
 			return -1; /* the read goes on past a short answer */
-		memcpy(buf + done, g->data + in, n);
+		uint8_t *whole = done == 0 && n == size ? seg_take(g, (uint32_t)in, n) : NULL;
+		if (whole) {
+			g_free(*bufp);
+			*bufp = whole;
+		} else {
+			if (!*bufp)
+				*bufp = g_malloc(size);
+			if (!seg_copy(g, (uint32_t)in, *bufp + done, n))
+				return -1;
+		}
 		g->used += (uint32_t)n;
 		done += n;
 	}
@@ -330,7 +419,7 @@ static bool current(struct readahead *ra, struct session *s, uint16_t fid)
 			 g_get_monotonic_time() - head->sent_us <= RA_MAX_AGE_US);
 }
 
-ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, void *buf,
+ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, uint8_t **bufp,
 		       size_t size, uint64_t off, uint64_t eof)
 {
 	ssize_t got = -1;
@@ -361,7 +450,7 @@ ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, vo
 		if (last && off >= last->off + last->len)
 			drop_locked(ra); /* the reader overtook the window */
 		top_up(ra, cl, fid, off, size, eof);
-		got = serve(ra, buf, size, off);
+		got = serve(ra, bufp, size, off);
 		if (got > 0)
 			took(ra, (size_t)got);
 		trim(ra, off);
@@ -371,7 +460,9 @@ ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, vo
 		account(0, (uint64_t)got, 0);
 		return got;
 	}
-	ssize_t ret = client_read(cl, fid, buf, size, off, eof);
+	if (!*bufp)
+		*bufp = g_malloc(size);
+	ssize_t ret = client_read(cl, fid, *bufp, size, off, eof);
 	if (ret > 0) {
 		/* The file grew past a short answer: read ahead again. */
 		g_mutex_lock(&ra->lock);

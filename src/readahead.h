@@ -31,9 +31,13 @@ struct readahead *readahead_new(void);
 /* Reaps what is in flight (readahead_drop) and frees. */
 void readahead_free(struct readahead *ra);
 
-/* client_read(cl, fid, buf, size, off, eof), served from requests sent
- * ahead when the handle is read sequentially. */
-ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, void *buf,
+/* client_read(cl, fid, *bufp, size, off, eof), served from requests sent
+ * ahead when the handle is read sequentially.  *bufp is a g_malloc'ed
+ * buffer of size bytes, or NULL: then one is allocated.  Either way it may
+ * be replaced (freed) by a buffer that held the data already: a segment's
+ * block the size of the read, handed over with no copy.  The caller owns
+ * *bufp afterwards, also on error. */
+ssize_t readahead_read(struct readahead *ra, struct client *cl, uint16_t fid, uint8_t **bufp,
 		       size_t size, uint64_t off, uint64_t eof);
 
 /* What was fetched so far may be stale: the next read drops it.  Takes no

@@ -246,6 +246,16 @@ struct smb_read_andx_rep {
 /* Checks DataOffset + DataLength against the message length. */
 int smb_read_andx_decode(const struct smb_msg *m, struct smb_read_andx_rep *r);
 
+/* Where the data of a READ_ANDX reply lies, from its first
+ * SMB_READ_ANDX_REP_HEAD bytes and the frame's length, for a receiver that
+ * reads the data straight into the reader's buffer: 0 for a successful,
+ * unchained reply whose DataOffset/DataLength (as smb_read_andx_decode
+ * reads them) are after ByteCount and inside the frame; -EPROTO for
+ * anything else (that frame is then read and parsed whole). */
+#define SMB_READ_ANDX_REP_HEAD 59
+int smb_read_andx_rep_peek(const uint8_t *head, size_t head_len, uint32_t frame_len,
+			   uint16_t *mid, uint32_t *data_off, uint32_t *data_len);
+
 /* 14-word form; data copied after one pad byte (DataOffset 64).  Above
  * 0xFFFF bytes ByteCount carries the low 16 bits only (CAP_LARGE_WRITEX). */
 int smb_write_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint16_t write_mode,

@@ -16,6 +16,9 @@
 
 #define READ_ANDX_REQ_WCT 12
 #define READ_ANDX_REP_WCT 12
+/* Header, WordCount, 12 words, ByteCount: where a reply's data may begin. */
+#define READ_ANDX_REP_HEAD (SMB_HDR_LEN + 1 + 2 * READ_ANDX_REP_WCT + 2)
+_Static_assert(READ_ANDX_REP_HEAD == SMB_READ_ANDX_REP_HEAD, "smb.h's figure");
 #define WRITE_ANDX_REP_WCT 6
 
 int smb_read_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint32_t count)
@@ -79,6 +82,39 @@ int smb_read_andx_decode(const struct smb_msg *m, struct smb_read_andx_rep *r)
 	if (!r->data)
 		return -EPROTO;
 	r->data_len = len;
+	return 0;
+}
+
+int smb_read_andx_rep_peek(const uint8_t *head, size_t head_len, uint32_t frame_len,
+			   uint16_t *mid, uint32_t *data_off, uint32_t *data_len)
+{
+	struct rd rd;
+
+	if (head_len < READ_ANDX_REP_HEAD)
+		return -EPROTO;
+	rd_init(&rd, head, READ_ANDX_REP_HEAD);
+	if (memcmp(rd_ptr(&rd, 4), "\xffSMB", 4) != 0 || rd_u8(&rd) != SMB_COM_READ_ANDX)
+		return -EPROTO;
+	/* Status 0 reads the same as NT status or DOS class/code. */
+	uint32_t status = rd_le32(&rd);
+	uint8_t flags = rd_u8(&rd);
+	rd_seek(&rd, 30);
+	*mid = rd_le16(&rd);
+	if (status != 0 || !(flags & SMB_FLAGS_REPLY) || rd_u8(&rd) != READ_ANDX_REP_WCT ||
+	    rd_u8(&rd) != SMB_COM_NO_ANDX_COMMAND)
+		return -EPROTO;
+	/* The words as smb_read_andx_decode reads them. */
+	rd_seek(&rd, SMB_HDR_LEN + 1 + 10);
+	uint16_t len_lo = rd_le16(&rd);
+	uint16_t off = rd_le16(&rd);
+	uint16_t len_hi = rd_le16(&rd);
+	if (rd.overflow)
+		return -EPROTO;
+	uint32_t len = (uint32_t)len_hi << 16 | len_lo;
+	if (len == 0 || off < READ_ANDX_REP_HEAD || off > frame_len || len > frame_len - off)
+		return -EPROTO;
+	*data_off = off;
+	*data_len = len;
 	return 0;
 }
 

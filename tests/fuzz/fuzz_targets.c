@@ -114,12 +114,22 @@ int fuzz_smb_reply(const uint8_t *data, size_t len)
 	}
 	case SMB_COM_READ_ANDX: {
 		struct smb_read_andx_rep r;
-		if (smb_read_andx_decode(&m, &r) == 0 && r.data_len) {
+		int dec = smb_read_andx_decode(&m, &r);
+		if (dec == 0 && r.data_len) {
 			/* Touch both ends: ASan flags a range past the buffer. */
 			volatile uint8_t sink = r.data[0];
 			sink = r.data[r.data_len - 1];
 			(void)sink;
 		}
+		/* The receiver's look (conn.c) lets through only what the
+		 * decoder reads the same way. */
+		uint16_t mid;
+		uint32_t off, dlen;
+		if (len >= SMB_READ_ANDX_REP_HEAD &&
+		    smb_read_andx_rep_peek(data, SMB_READ_ANDX_REP_HEAD, (uint32_t)len, &mid, &off,
+					   &dlen) == 0 &&
+		    (dec != 0 || r.data != data + off || r.data_len != dlen))
+			abort();
 		break;
 	}
 	case SMB_COM_WRITE_ANDX: {

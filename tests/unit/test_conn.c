@@ -1,7 +1,10 @@
 /* The connection core against a scripted server on 127.0.0.1: every fate a
  * request can have (answered, lost, answered late while draining, unknown),
  * bounded credit waits, one garbled reply failing only its own request, and
- * server-initiated messages handled off the receiver thread.
+ * server-initiated messages handled off the receiver thread; READ_ANDX
+ * answers received straight into the reader's memory (conn_submit_read),
+ * and what is not (too long, too short), and a server that stops in the
+ * middle of one.
  *
  * The scripted server is a thread of this program: it accepts one
  * connection and runs one scene.  Every wait is bounded. */
@@ -11,6 +14,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -27,7 +31,12 @@ enum scene {
 	SCENE_GARBLED,      /* two requests: garble the first answer */
 	SCENE_EVENT,        /* after the first request, an oplock break; answer all */
 	SCENE_ONE_SLOT,     /* never answer; the client has one credit */
+	SCENE_READ,         /* answer each request with READ_LEN bytes of data */
+	SCENE_READ_SMALL,   /* ... with 100 bytes */
+	SCENE_READ_STALL,   /* send part of a READ_LEN answer, then nothing for a while */
 };
+
+#define READ_LEN 8000
 
 struct server {
 	int listen_fd;
@@ -90,6 +99,50 @@ static void send_msg(int fd, const uint8_t *req, uint8_t command, uint16_t mid, 
 		fprintf(stderr, "scripted server: short send\n");
 }
 
+/* The byte at i of the data answered to MID mid. */
+static uint8_t pattern(uint16_t mid, uint32_t i)
+{
+	return (uint8_t)(i * 7 + mid);
+}
+
+/* Sends a READ_ANDX answer (MS-CIFS 2.2.4.42.2) to req with len bytes of
+ * data after one pad byte; only the first `send_len` bytes of the frame go
+ * out (a server that stops halfway). */
+static void send_read(int fd, const uint8_t *req, uint32_t len, size_t send_len)
+{
+	size_t total = 4 + SMB_HDR_LEN + 1 + 24 + 2 + 1 + len;
+	uint8_t *buf = g_malloc0(total);
+	uint16_t mid = (uint16_t)(req[30] | req[31] << 8);
+	struct smb_hdr h = { .command = SMB_COM_READ_ANDX, .mid = mid, .flags = SMB_FLAGS_REPLY,
+			     .flags2 = SMB_FLAGS2_NT_STATUS };
+	struct wr w;
+
+	wr_init(&w, buf, total);
+	wr_zero(&w, 4);
+	w.origin = 4;
+	smb_hdr_encode(&w, &h);
+	wr_u8(&w, 12);
+	wr_u8(&w, SMB_COM_NO_ANDX_COMMAND);
+	wr_u8(&w, 0);
+	wr_le16(&w, 0);      /* AndXOffset */
+	wr_le16(&w, 0xFFFF); /* Available */
+	wr_le16(&w, 0);      /* DataCompactionMode */
+	wr_le16(&w, 0);      /* Reserved1 */
+	wr_le16(&w, (uint16_t)len);
+	wr_le16(&w, SMB_HDR_LEN + 1 + 24 + 2 + 1); /* DataOffset, after the pad */
+	wr_le16(&w, (uint16_t)(len >> 16));
+	wr_zero(&w, 8);
+	wr_le16(&w, (uint16_t)(len + 1));
+	wr_u8(&w, 0); /* pad */
+	for (uint32_t i = 0; i < len; i++)
+		wr_u8(&w, pattern(mid, i));
+	netbios_encode_header(buf, NB_SESSION_MESSAGE, (uint32_t)(w.pos - 4));
+	send_len = MIN(send_len, w.pos);
+	if (send(fd, buf, send_len, MSG_NOSIGNAL) != (ssize_t)send_len)
+		fprintf(stderr, "scripted server: short send\n");
+	g_free(buf);
+}
+
 /* Waits (bounded) for the peer's EOF; true if it came. */
 static bool wait_eof(int fd, int ms)
 {
@@ -148,6 +201,18 @@ static gpointer server_main(gpointer data)
 		break;
 	case SCENE_ONE_SLOT:
 		wait_eof(fd, TIMEOUT_MS * 10);
+		break;
+	case SCENE_READ:
+	case SCENE_READ_SMALL:
+		while (read_request(fd, hdr) == 0)
+			send_read(fd, hdr, sv->scene == SCENE_READ ? READ_LEN : 100, SIZE_MAX);
+		break;
+	case SCENE_READ_STALL:
+		/* ... and keeps the connection open, our FIN unread. */
+		if (read_request(fd, hdr) == 0) {
+			send_read(fd, hdr, READ_LEN, 3000);
+			g_usleep(TIMEOUT_MS * 6000);
+		}
 		break;
 	}
 	close(fd);
@@ -435,6 +500,91 @@ static void test_credit_bound(void)
 	finish(&sv, c);
 }
 
+static struct conn_req *submit_read(struct conn *c, const struct iovec *sink, int n, int *err)
+{
+	uint8_t buf[128];
+	struct wr w;
+	conn_msg_begin(c, &w, buf, sizeof(buf), SMB_COM_READ_ANDX, 0, 0);
+	smb_read_andx_encode(&w, 1, 0, READ_LEN);
+	return conn_submit_read(c, &w, sink, n, err);
+}
+
+/* The data of an answer in the sink's two parts, in order; the frame
+ * holds the rest; the bytes after the data are untouched. */
+static void test_read_sink(void)
+{
+	struct server sv;
+	struct conn *c = start(&sv, SCENE_READ, 4);
+	uint8_t a[3000], b[6000];
+	struct iovec sink[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	int err = 0;
+
+	memset(a, 0xEE, sizeof(a));
+	memset(b, 0xEE, sizeof(b));
+	struct conn_req *req = submit_read(c, sink, 2, &err);
+	CHECK(req != NULL);
+	struct smb_reply reply = { 0 };
+	CHECK_INT(conn_wait(req, &reply), 0);
+	CHECK_INT((int)reply.sunk, READ_LEN);
+	struct smb_read_andx_rep rep;
+	CHECK_INT(smb_read_andx_decode(&reply.msg, &rep), 0);
+	CHECK_INT((int)rep.data_len, READ_LEN);
+	uint16_t mid = reply.msg.hdr.mid;
+	bool same = true;
+	for (uint32_t i = 0; i < READ_LEN; i++)
+		same &= (i < sizeof(a) ? a[i] : b[i - sizeof(a)]) == pattern(mid, i);
+	CHECK(same);
+	CHECK(b[READ_LEN - sizeof(a)] == 0xEE && b[sizeof(b) - 1] == 0xEE);
+	smb_reply_clear(&reply);
+
+	/* Longer than the sink: a whole frame, for the caller to refuse. */
+	struct iovec small = { a, 4096 };
+	req = submit_read(c, &small, 1, &err);
+	CHECK(req != NULL);
+	CHECK_INT(conn_wait(req, &reply), 0);
+	CHECK_INT((int)reply.sunk, 0);
+	CHECK_INT(smb_read_andx_decode(&reply.msg, &rep), 0);
+	CHECK_INT((int)rep.data_len, READ_LEN);
+	CHECK(rep.data[0] == pattern(reply.msg.hdr.mid, 0));
+	smb_reply_clear(&reply);
+	finish(&sv, c);
+
+	/* A short frame is read whole. */
+	c = start(&sv, SCENE_READ_SMALL, 4);
+	req = submit_read(c, sink, 2, &err);
+	CHECK(req != NULL);
+	CHECK_INT(conn_wait(req, &reply), 0);
+	CHECK_INT((int)reply.sunk, 0);
+	CHECK_INT(smb_read_andx_decode(&reply.msg, &rep), 0);
+	CHECK_INT((int)rep.data_len, 100);
+	smb_reply_clear(&reply);
+	finish(&sv, c);
+}
+
+/* A server that stops in the middle of the data: the waiter gets an
+ * error within the timeouts and only once the receiver has let go of its
+ * memory (freed right after: a sanitizer build sees any late write). */
+static void test_read_stall(void)
+{
+	struct server sv;
+	struct conn *c = start(&sv, SCENE_READ_STALL, 4);
+	uint8_t *mem = g_malloc(READ_LEN);
+	struct iovec sink = { mem, READ_LEN };
+	int err = 0;
+
+	struct conn_req *req = submit_read(c, &sink, 1, &err);
+	CHECK(req != NULL);
+	struct smb_reply reply = { 0 };
+	gint64 t0 = g_get_monotonic_time();
+	int ret = conn_wait(req, &reply);
+	gint64 took_ms = (g_get_monotonic_time() - t0) / 1000;
+	g_free(mem);
+	CHECK(ret < 0);
+	CHECK(took_ms < TIMEOUT_MS * 5);
+	CHECK(!conn_alive(c));
+	finish(&sv, c);
+}
+
 int main(void)
 {
 	test_answered();
@@ -445,5 +595,7 @@ int main(void)
 	test_garbled();
 	test_server_event();
 	test_credit_bound();
+	test_read_sink();
+	test_read_stall();
 	CHECK_DONE();
 }

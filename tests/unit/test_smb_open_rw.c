@@ -373,6 +373,78 @@ static void test_read_andx_decode(void)
 	g_free(msg);
 }
 
+/* The receiver's look at the first 59 bytes of a frame agrees with the
+ * decoder on where the data lies, and lets nothing else through. */
+static void test_read_andx_peek(void)
+{
+	struct smb_msg m;
+	struct smb_read_andx_rep r;
+	uint16_t mid;
+	uint32_t off, dlen;
+	size_t len;
+
+	uint8_t *msg = read_reply((const uint8_t *)"abc", 3, 60, &len);
+	msg[30] = 0x34;
+	msg[31] = 0x12;
+	CHECK_INT(smb_read_andx_rep_peek(msg, SMB_READ_ANDX_REP_HEAD, (uint32_t)len, &mid, &off,
+					 &dlen),
+		  0);
+	CHECK_INT(mid, 0x1234);
+	CHECK_INT(off, 60);
+	CHECK_INT(dlen, 3);
+	CHECK_INT(smb_msg_parse(msg, len, &m), 0);
+	CHECK_INT(smb_read_andx_decode(&m, &r), 0);
+	CHECK(r.data == msg + off && r.data_len == dlen);
+	/* Fewer bytes looked at, or a frame too short for the data. */
+	CHECK_INT(smb_read_andx_rep_peek(msg, SMB_READ_ANDX_REP_HEAD - 1, (uint32_t)len, &mid,
+					 &off, &dlen),
+		  -EPROTO);
+	for (uint32_t n = SMB_READ_ANDX_REP_HEAD; n < len; n++)
+		CHECK_INT(smb_read_andx_rep_peek(msg, SMB_READ_ANDX_REP_HEAD, n, &mid, &off, &dlen),
+			  -EPROTO);
+	/* Not a plain successful answer: an error status (NT or DOS), a
+	 * request, another command, another word count, a chained reply. */
+	static const struct {
+		size_t at;
+		uint8_t value;
+	} bad[] = { { 5, 1 }, { 7, 2 }, { 9, 0 }, { 4, SMB_COM_WRITE_ANDX }, { 32, 11 },
+		    { 33, SMB_COM_READ_ANDX }, { 0, 0xfe } };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		uint8_t *b = g_memdup2(msg, len);
+		b[bad[i].at] = bad[i].value;
+		CHECK_INT(smb_read_andx_rep_peek(b, SMB_READ_ANDX_REP_HEAD, (uint32_t)len, &mid,
+						 &off, &dlen),
+			  -EPROTO);
+		g_free(b);
+	}
+	g_free(msg);
+
+	/* The DataOffsets the decoder refuses, and end of file (no data). */
+	static const uint16_t bad_offs[] = { 0, 32, 57, 58, 61, 64, 0xFFFF };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_offs); i++) {
+		msg = read_reply((const uint8_t *)"abc", 3, bad_offs[i], &len);
+		CHECK_INT(smb_read_andx_rep_peek(msg, SMB_READ_ANDX_REP_HEAD, (uint32_t)len, &mid,
+						 &off, &dlen),
+			  -EPROTO);
+		g_free(msg);
+	}
+	msg = read_reply(NULL, 0, 60, &len);
+	CHECK_INT(smb_read_andx_rep_peek(msg, SMB_READ_ANDX_REP_HEAD, (uint32_t)len, &mid, &off,
+					 &dlen),
+		  -EPROTO);
+	g_free(msg);
+
+	/* DataLengthHigh: 0x10003 bytes. */
+	uint8_t *big = g_malloc0(0x10003);
+	msg = read_reply(big, 0x10003, 60, &len);
+	CHECK_INT(smb_read_andx_rep_peek(msg, SMB_READ_ANDX_REP_HEAD, (uint32_t)len, &mid, &off,
+					 &dlen),
+		  0);
+	CHECK_INT(dlen, 0x10003);
+	g_free(msg);
+	g_free(big);
+}
+
 static void test_read_andx_large(void)
 {
 	/* 96 KiB + 5: DataLengthHigh 1, ByteCount wraps to 0x8006. */
@@ -652,6 +724,7 @@ int main(void)
 	test_read_andx_encode();
 	test_read_andx_decode();
 	test_read_andx_large();
+	test_read_andx_peek();
 	test_write_andx_encode();
 	test_write_andx_large();
 	test_write_andx_decode();

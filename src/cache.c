@@ -11,6 +11,10 @@
 struct attr_entry {
 	gint64 expires; /* monotonic us */
 	bool negative;
+	/* Written through the mount since (cache_update_written): the size
+	 * is known, the times are the server's to tell; not served until an
+	 * update sets them. */
+	bool times_unknown;
 	struct stat st;
 };
 
@@ -116,7 +120,9 @@ bool cache_get_attr(struct cache *c, const char *path, struct stat *st, bool *ne
 	bool hit = false;
 	g_mutex_lock(&c->lock);
 	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
-	if (e && e->expires > g_get_monotonic_time()) {
+	if (e && e->times_unknown && e->expires > g_get_monotonic_time()) {
+		c->stats.attr_misses++; /* kept for the update that sets them */
+	} else if (e && e->expires > g_get_monotonic_time()) {
 		hit = true;
 		*negative = e->negative;
 		if (!e->negative)
@@ -307,13 +313,36 @@ void cache_invalidate_put(struct cache *c, uint64_t ticket, const char *path,
 	g_mutex_unlock(&c->lock);
 }
 
-void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg)
+void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg,
+		       bool sets_times)
 {
 	g_mutex_lock(&c->lock);
 	file_changed_locked(c, path);
 	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
 	if (e && (e->negative || e->expires <= g_get_monotonic_time() || !apply(&e->st, arg)))
 		g_hash_table_remove(c->attrs, path);
+	else if (e && sets_times)
+		e->times_unknown = false;
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_update_written(struct cache *c, const char *path, uint64_t end)
+{
+	g_mutex_lock(&c->lock);
+	file_changed_locked(c, path);
+	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
+	if (e && (e->negative || e->expires <= g_get_monotonic_time())) {
+		g_hash_table_remove(c->attrs, path);
+	} else if (e) {
+		if (end > (uint64_t)e->st.st_size)
+			e->st.st_size = (off_t)end;
+		/* What the server allocates is its own business; the size in
+		 * 512-byte units until it says (as the Linux client does). */
+		blkcnt_t blocks = (blkcnt_t)(((uint64_t)e->st.st_size + 511) / 512);
+		if (blocks > e->st.st_blocks)
+			e->st.st_blocks = blocks;
+		e->times_unknown = true;
+	}
 	g_mutex_unlock(&c->lock);
 }
 

@@ -83,7 +83,17 @@ void cache_invalidate_put(struct cache *c, uint64_t ticket, const char *path,
  * does not set are as old as they were).  apply returns false when it
  * cannot tell the result: then they are dropped too. */
 typedef bool (*cache_apply_fn)(struct stat *st, void *arg);
-void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg);
+/* sets_times: the change set the write time (utimens), which makes the
+ * times of attributes kept across writes (cache_update_written) known. */
+void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg,
+		       bool sets_times);
+/* After a write through the mount that no one else can have seen or
+ * raced (under an exclusive oplock) ending at end: what
+ * cache_invalidate_file drops, except that path's attributes, if cached,
+ * are kept with the size it makes (and blocks to match), but not served
+ * (the server's clock set the times) until a cache_update_file that sets
+ * the write time, as tar and cp -p do after writing. */
+void cache_update_written(struct cache *c, const char *path, uint64_t end);
 
 /* Every path the cache knows (its tables' keys; g_free'd by the array):
  * what the kernel may be caching too. */

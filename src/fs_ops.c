@@ -746,6 +746,30 @@ static void data_written(struct smbfuse *fs, const char *path)
 	cache_invalidate_file(fs->cache, path);
 }
 
+/* An exclusive or batch oplock: no other client has the file open (the
+ * server breaks the oplock, and we flush, before it lets one in), so
+ * writes may wait here a little (MS-CIFS 3.2.4.x: the holder may cache
+ * writes), as the Linux client does. */
+static bool handle_exclusive(struct fs_handle *h)
+{
+	return OPLOCK_IS_EXCLUSIVE(fs_handle_oplock(h));
+}
+
+/* The same for a write through h up to end (queued, or landed with
+ * result ret): under an exclusive oplock no one else can have changed the
+ * file, so its cached attributes keep the size this makes, and serve again
+ * once times are set (tar, cp -p: cache_update_written). */
+static void data_written_by(struct smbfuse *fs, const char *path, struct fs_handle *h, int ret,
+			    uint64_t end)
+{
+	if (ret < 0 || !fs->unix_ext || !handle_exclusive(h)) {
+		data_written(fs, path);
+		return;
+	}
+	data_changed(fs, path);
+	cache_update_written(fs->cache, path, end);
+}
+
 /* Whether the kernel may keep the file's cached pages from earlier opens:
  * only if the file is what it was when they were read (write time and
  * size from the open's reply match the stamp taken then), and, with
@@ -797,7 +821,7 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	}
 	/* Whatever landed changed size and times, and a read-ahead sent
 	 * between write(2) and now fetched the bytes as they were. */
-	data_written(fs, path);
+	data_written_by(fs, path, h, ret, off + done);
 	readahead_invalidate(h->ra); /* filed under another name if renamed since */
 	return ret;
 }
@@ -1036,15 +1060,6 @@ out:
 	return 0;
 }
 
-/* An exclusive or batch oplock: no other client has the file open (the
- * server breaks the oplock, and we flush, before it lets one in), so
- * writes may wait here a little (MS-CIFS 3.2.4.x: the holder may cache
- * writes), as the Linux client does. */
-static bool handle_exclusive(struct fs_handle *h)
-{
-	return OPLOCK_IS_EXCLUSIVE(fs_handle_oplock(h));
-}
-
 static int fs_write(const char *path, const char *buf, size_t size, off_t offset,
 		    struct fuse_file_info *fi)
 {
@@ -1078,7 +1093,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 					 client_write(cl, fid, buf, size, (uint64_t)offset)));
 	/* After the write, so that nothing fetched before it is served (a
 	 * queued write: again once it lands, wb_send). */
-	data_written(fs, path);
+	data_written_by(fs, path, h, ret, (uint64_t)offset + (uint64_t)MAX(ret, 0));
 	return refreshed(fs, path, ret);
 }
 
@@ -1293,10 +1308,10 @@ static bool apply_owner(struct stat *st, void *arg)
 /* After a change of path's attributes: apply it to the cached ones when
  * the server carried it out, else forget them (it may have, in part). */
 static int attrs_set(struct smbfuse *fs, const char *path, int ret, cache_apply_fn apply,
-		     void *arg)
+		     void *arg, bool sets_times)
 {
 	if (ret == 0)
-		cache_update_file(fs->cache, path, apply, arg);
+		cache_update_file(fs->cache, path, apply, arg, sets_times);
 	else
 		cache_invalidate_file(fs->cache, path);
 	return refreshed(fs, path, ret);
@@ -1337,7 +1352,7 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (!fs->unix_ext)
 		return refreshed(fs, path, FORGET_FILE(fs, path, ret));
 	struct timespec set[2] = { tv[0], tv[1] };
-	return attrs_set(fs, path, ret, apply_times, set);
+	return attrs_set(fs, path, ret, apply_times, set, tv[1].tv_nsec != UTIME_OMIT);
 }
 
 /* Whether the attribute cache (kept coherent by change notification and
@@ -1418,7 +1433,7 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 		return 0;
 	int ret = TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 					     client_chown(cl, path, uid, gid)));
-	return attrs_set(fs, path, ret, apply_owner, &o);
+	return attrs_set(fs, path, ret, apply_owner, &o, false);
 }
 
 static int fs_symlink(const char *target, const char *path)

@@ -65,7 +65,7 @@ static void test_update_file(void)
 
 	cache_put_attr(c, cache_ticket(c), "/f", &st);
 	uint64_t t = cache_ticket(c);
-	cache_update_file(c, "/f", set_uid_42, NULL);
+	cache_update_file(c, "/f", set_uid_42, NULL, false);
 	CHECK(cache_get_attr(c, "/f", &got, &neg));
 	CHECK_INT(got.st_uid, 42);
 	CHECK_INT(got.st_size, 7);
@@ -76,12 +76,61 @@ static void test_update_file(void)
 
 	/* An apply that cannot tell drops the entry; no entry stays none;
 	 * a negative entry is dropped, never turned into a positive one. */
-	cache_update_file(c, "/f", cannot_tell, NULL);
+	cache_update_file(c, "/f", cannot_tell, NULL, false);
 	CHECK(!cache_get_attr(c, "/f", &got, &neg));
-	cache_update_file(c, "/none", set_uid_42, NULL);
+	cache_update_file(c, "/none", set_uid_42, NULL, false);
 	CHECK(!cache_get_attr(c, "/none", &got, &neg));
 	cache_put_negative(c, cache_ticket(c), "/gone");
-	cache_update_file(c, "/gone", set_uid_42, NULL);
+	cache_update_file(c, "/gone", set_uid_42, NULL, false);
+	CHECK(!cache_get_attr(c, "/gone", &got, &neg));
+	cache_free(c);
+}
+
+/* A write under an exclusive oplock: the size follows it, the entry is
+ * not served until a change sets the write time; a later write makes the
+ * times unknown again; a fetch begun before the write stores nothing. */
+static bool set_mtime_5(struct stat *st, void *arg)
+{
+	(void)arg;
+	st->st_mtim.tv_sec = 5;
+	return true;
+}
+
+static void test_update_written(void)
+{
+	struct cache *c = cache_new(60000);
+	struct stat st = file_stat(0), got;
+	bool neg;
+
+	st.st_blocks = 0;
+	cache_put_attr(c, cache_ticket(c), "/f", &st);
+	uint64_t t = cache_ticket(c);
+	cache_update_written(c, "/f", 4096);
+	CHECK(!cache_get_attr(c, "/f", &got, &neg));
+	cache_put_attr(c, t, "/f", &st); /* voided by the write */
+	cache_update_file(c, "/f", set_uid_42, NULL, false);
+	CHECK(!cache_get_attr(c, "/f", &got, &neg));
+	cache_update_file(c, "/f", set_mtime_5, NULL, true);
+	CHECK(cache_get_attr(c, "/f", &got, &neg));
+	CHECK_INT(got.st_size, 4096);
+	CHECK_INT(got.st_blocks, 8);
+	CHECK_INT(got.st_uid, 42);
+	CHECK_INT(got.st_mtim.tv_sec, 5);
+
+	/* A write inside the file keeps the size; times unknown again. */
+	cache_update_written(c, "/f", 100);
+	CHECK(!cache_get_attr(c, "/f", &got, &neg));
+	cache_update_file(c, "/f", set_mtime_5, NULL, true);
+	CHECK(cache_get_attr(c, "/f", &got, &neg));
+	CHECK_INT(got.st_size, 4096);
+
+	/* Nothing cached, or a negative entry: nothing is made up. */
+	cache_update_written(c, "/none", 10);
+	cache_update_file(c, "/none", set_mtime_5, NULL, true);
+	CHECK(!cache_get_attr(c, "/none", &got, &neg));
+	cache_put_negative(c, cache_ticket(c), "/gone");
+	cache_update_written(c, "/gone", 10);
+	cache_update_file(c, "/gone", set_mtime_5, NULL, true);
 	CHECK(!cache_get_attr(c, "/gone", &got, &neg));
 	cache_free(c);
 }
@@ -90,5 +139,6 @@ int main(void)
 {
 	test_invalidate_put();
 	test_update_file();
+	test_update_written();
 	CHECK_DONE();
 }

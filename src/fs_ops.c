@@ -1382,6 +1382,28 @@ static bool same_mode(const struct stat *st, void *arg)
 	return (st->st_mode & 07777) == (*(mode_t *)arg & 07777);
 }
 
+static bool apply_mode(struct stat *st, void *arg)
+{
+	st->st_mode = (st->st_mode & S_IFMT) | (*(mode_t *)arg & 07777);
+	ctime_now(st);
+	return true;
+}
+
+/* The mode the server will make of a chmod to mode (its masks, learned:
+ * modemask.h), if known; is_dir from the cached attributes. */
+static bool chmod_result(struct smbfuse *fs, const char *path, mode_t mode, mode_t *got)
+{
+	struct stat st;
+	bool negative;
+	if (!cache_get_attr(fs->cache, path, &st, &negative) || negative)
+		return false;
+	g_mutex_lock(&fs->modes_lock);
+	bool known = modemask_predict(S_ISDIR(st.st_mode) ? &fs->dir_modes : &fs->file_modes, mode,
+				      got);
+	g_mutex_unlock(&fs->modes_lock);
+	return known;
+}
+
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
@@ -1397,13 +1419,33 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 		if (ret < 0)
 			return ret;
 		is_dir = info.is_dir;
+		return refreshed(fs, path,
+				 FORGET_FILE(fs, path,
+					     TIMED(STATS_CHMOD,
+						   FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+							   client_chmod(cl, path, mode, is_dir)))));
 	}
-	/* Not applied locally: Samba masks a mode it sets with the share's
-	 * "create mask" and "force create mode", which we cannot see. */
-	return refreshed(fs, path,
-			 FORGET_FILE(fs, path,
-				     TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-								client_chmod(cl, path, mode, is_dir)))));
+	mode_t result;
+	bool known = chmod_result(fs, path, mode, &result);
+	int ret = TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
+					     client_chmod(cl, path, mode, false)));
+	if (ret < 0 || known)
+		return attrs_set(fs, path, ret, apply_mode, &result, false);
+	/* Samba stores (mode & "create mask") | "force create mode", which we
+	 * cannot see: ask what it made of it, and learn. */
+	cache_invalidate_file(fs->cache, path);
+	uint64_t ticket = cache_ticket(fs->cache);
+	struct smb_file_info info;
+	if (FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info)) == 0) {
+		struct stat st;
+		fs_stat_from_info(fs, &info, &st);
+		g_mutex_lock(&fs->modes_lock);
+		modemask_learn(S_ISDIR(st.st_mode) ? &fs->dir_modes : &fs->file_modes, mode,
+			       st.st_mode);
+		g_mutex_unlock(&fs->modes_lock);
+		cache_put_attr(fs->cache, ticket, path, &st);
+	}
+	return refreshed(fs, path, 0);
 }
 
 static bool same_owner(const struct stat *st, void *arg)
@@ -1614,7 +1656,12 @@ void fs_server_changed(struct smbfuse *fs, const char *path)
 		return;
 	}
 	/* Anything may have changed: forget everything we and, as far as we
-	 * know what it holds, the kernel cache. */
+	 * know what it holds, the kernel cache; the server too (a reconnect
+	 * may have reached another configuration). */
+	g_mutex_lock(&fs->modes_lock);
+	memset(&fs->file_modes, 0, sizeof(fs->file_modes));
+	memset(&fs->dir_modes, 0, sizeof(fs->dir_modes));
+	g_mutex_unlock(&fs->modes_lock);
 	GPtrArray *known = cache_known_paths(fs->cache);
 	add_open_paths(fs, known);
 	cache_invalidate_all(fs->cache);

@@ -12,6 +12,7 @@
 #include "notify.h"
 #include "fs_handle.h"
 #include "linknames.h"
+#include "modemask.h"
 #include "pool.h"
 #include "opts.h"
 #include "stats.h"
@@ -46,6 +47,10 @@ struct smbfuse {
 	GHashTable *handles; /* char *path -> GPtrArray of struct fs_handle * */
 	/* Names of hard-linked files, to refresh all after a change. */
 	struct linknames *links;
+	/* What the server makes of a chmod (its masks), files and
+	 * directories apart; forgotten on a reconnect. */
+	GMutex modes_lock;
+	struct modemask file_modes, dir_modes;
 };
 
 extern const struct fuse_operations smbfuse_ops;

@@ -169,6 +169,7 @@ int main(int argc, char *argv[])
 	stats_init(&fs.stats);
 	g_mutex_init(&fs.handles_lock);
 	g_mutex_init(&fs.inval_lock);
+	g_mutex_init(&fs.modes_lock);
 	fs.links = linknames_new();
 	fs.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_ptr_array_unref);
@@ -331,6 +332,7 @@ out_free:
 	g_mutex_clear(&fs.handles_lock);
 	cache_free(fs.cache);
 	g_mutex_clear(&fs.inval_lock);
+	g_mutex_clear(&fs.modes_lock);
 	linknames_free(fs.links);
 
 	return code;

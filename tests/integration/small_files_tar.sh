@@ -84,7 +84,8 @@ same_files "tar -x, in the share" "$SHARE_DIR"
 # handle (SET_FILE_INFORMATION, whose getattr is answered from the size kept
 # and the times set), the chown (answered from the cache: the owner is
 # already root), the chmod (SET_PATH_INFORMATION) and its getattr (a mode
-# Samba may have masked is asked again), and the close: 7 besides the
+# Samba may have masked is asked again, until the mount has seen what the
+# share's masks do to each bit: modemask.c), and the close: 7 besides the
 # writes.  Directories, the watcher (NT_TRANSACT) and a getattr or two again
 # after a change notification dropped an entry add a few; before, every
 # setattr and the create were followed by a QUERY_PATH_INFO (about 9.7 per

@@ -1,4 +1,4 @@
-/* User-space caches (see cache.h).  One lock over three tables; every
+/* User-space caches (see cache.h).  One lock over four tables; every
  * entry carries its expiry.  Memory is bounded: past MAX_ENTRIES a table
  * starts over, which costs round trips, never correctness. */
 #include "cache.h"
@@ -7,6 +7,15 @@
 
 #define MAX_ENTRIES 200000
 #define MAX_DIRS 4096
+#define MAX_NAMED_DIRS 1024
+#define MAX_DIR_NAMES 20000
+
+/* Every name in a directory (cache_names_created): the set of its names. */
+struct named_dir {
+	gint64 expires;
+	bool ready; /* made: until then changes are applied, nothing answered */
+	GHashTable *names;
+};
 
 struct attr_entry {
 	gint64 expires; /* monotonic us */
@@ -34,6 +43,7 @@ struct cache {
 	GHashTable *attrs;  /* path -> struct attr_entry */
 	GHashTable *dirs;   /* path -> struct dir_entry_list */
 	GHashTable *stamps; /* path -> struct stamp */
+	GHashTable *named;  /* path -> struct named_dir */
 	struct cache_stats stats;
 };
 
@@ -69,6 +79,13 @@ static GArray *dirents_copy(const GArray *from)
 	return a;
 }
 
+static void named_dir_free(gpointer data)
+{
+	struct named_dir *d = data;
+	g_hash_table_destroy(d->names);
+	g_free(d);
+}
+
 struct cache *cache_new(int ttl_ms)
 {
 	struct cache *c = g_new0(struct cache, 1);
@@ -77,6 +94,7 @@ struct cache *cache_new(int ttl_ms)
 	c->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	c->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, dir_list_free);
 	c->stamps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	c->named = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, named_dir_free);
 	return c;
 }
 
@@ -87,6 +105,7 @@ void cache_free(struct cache *c)
 	g_hash_table_destroy(c->attrs);
 	g_hash_table_destroy(c->dirs);
 	g_hash_table_destroy(c->stamps);
+	g_hash_table_destroy(c->named);
 	g_mutex_clear(&c->lock);
 	g_free(c);
 }
@@ -354,6 +373,7 @@ void cache_invalidate_all(struct cache *c)
 	g_hash_table_remove_all(c->attrs);
 	g_hash_table_remove_all(c->dirs);
 	g_hash_table_remove_all(c->stamps);
+	g_hash_table_remove_all(c->named);
 	g_mutex_unlock(&c->lock);
 }
 
@@ -385,4 +405,113 @@ void cache_get_stats(struct cache *c, struct cache_stats *st)
 	g_mutex_lock(&c->lock);
 	*st = c->stats;
 	g_mutex_unlock(&c->lock);
+}
+
+/* ---- the whole set of names of directories created through the mount ---- */
+
+/* The set of path's parent, if known and current; *name points into path. */
+static struct named_dir *parent_names_locked(struct cache *c, const char *path,
+					     const char **name, char **parent)
+{
+	*parent = g_path_get_dirname(path);
+	const char *slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	struct named_dir *d = g_hash_table_lookup(c->named, *parent);
+	if (d && d->expires <= g_get_monotonic_time()) {
+		g_hash_table_remove(c->named, *parent);
+		d = NULL;
+	}
+	return d;
+}
+
+/* Forgets the sets of path and of the directories below it. */
+static void forget_below_locked(struct cache *c, const char *path)
+{
+	g_hash_table_remove(c->named, path);
+	size_t n = strlen(path);
+	bool root = strcmp(path, "/") == 0;
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, c->named);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const char *k = key;
+		if (root || (strncmp(k, path, n) == 0 && k[n] == '/'))
+			g_hash_table_iter_remove(&it);
+	}
+}
+
+void cache_names_created(struct cache *c, const char *dir)
+{
+	if (c->ttl_ms <= 0)
+		return;
+	g_mutex_lock(&c->lock);
+	if (g_hash_table_size(c->named) >= MAX_NAMED_DIRS)
+		g_hash_table_remove_all(c->named);
+	struct named_dir *d = g_new0(struct named_dir, 1);
+	d->expires = expiry(c);
+	d->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_replace(c->named, g_strdup(dir), d);
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_names_ready(struct cache *c, const char *dir)
+{
+	g_mutex_lock(&c->lock);
+	struct named_dir *d = g_hash_table_lookup(c->named, dir);
+	if (d)
+		d->ready = true;
+	g_mutex_unlock(&c->lock);
+}
+
+void cache_names_add(struct cache *c, const char *path)
+{
+	const char *name;
+	char *parent;
+	g_mutex_lock(&c->lock);
+	struct named_dir *d = parent_names_locked(c, path, &name, &parent);
+	if (d && g_hash_table_size(d->names) >= MAX_DIR_NAMES)
+		g_hash_table_remove(c->named, parent);
+	else if (d)
+		g_hash_table_add(d->names, g_strdup(name));
+	g_mutex_unlock(&c->lock);
+	g_free(parent);
+}
+
+void cache_names_remove(struct cache *c, const char *path)
+{
+	const char *name;
+	char *parent;
+	g_mutex_lock(&c->lock);
+	struct named_dir *d = parent_names_locked(c, path, &name, &parent);
+	if (d)
+		g_hash_table_remove(d->names, name);
+	forget_below_locked(c, path);
+	g_mutex_unlock(&c->lock);
+	g_free(parent);
+}
+
+void cache_names_forget(struct cache *c, const char *path)
+{
+	const char *name;
+	char *parent;
+	g_mutex_lock(&c->lock);
+	if (parent_names_locked(c, path, &name, &parent))
+		g_hash_table_remove(c->named, parent);
+	forget_below_locked(c, path);
+	g_mutex_unlock(&c->lock);
+	g_free(parent);
+}
+
+bool cache_name_absent(struct cache *c, const char *path)
+{
+	const char *name;
+	char *parent;
+	g_mutex_lock(&c->lock);
+	struct named_dir *d = parent_names_locked(c, path, &name, &parent);
+	bool absent = d && d->ready && *name && !g_hash_table_contains(d->names, name);
+	if (absent)
+		c->stats.absent_names++;
+	g_mutex_unlock(&c->lock);
+	g_free(parent);
+	return absent;
 }

@@ -32,6 +32,7 @@ struct cache_dirent {
 
 struct cache_stats {
 	uint64_t attr_hits, attr_misses, negative_hits;
+	uint64_t absent_names; /* lookups answered from a directory's set */
 	uint64_t dir_hits, dir_misses;
 	uint64_t invalidations, invalidate_all;
 };
@@ -94,6 +95,30 @@ void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, 
  * (the server's clock set the times) until a cache_update_file that sets
  * the write time, as tar and cp -p do after writing. */
 void cache_update_written(struct cache *c, const char *path, uint64_t end);
+
+/* The whole set of names of a directory, kept where nothing else can
+ * change it unseen: one created through the mount while change
+ * notification watches the whole tree (the caller's to check), with its
+ * names as the mount's own changes and the server's notifications make
+ * them.  A name not in it is not there: a lookup of a new name (before
+ * every create) costs no round trip.  Lives the cache's ttl like the rest;
+ * anything the caller cannot account for forgets the set.  Exact names:
+ * only where the server compares them so (POSIX pathnames). */
+/* dir is being made (before the request, so that notifications about it
+ * that come before the answer are applied): empty, and not answered from
+ * until cache_names_ready (the request may find a directory that was
+ * there, with names of its own). */
+void cache_names_created(struct cache *c, const char *dir);
+void cache_names_ready(struct cache *c, const char *dir);
+/* path exists now (made through the mount, or the server said so). */
+void cache_names_add(struct cache *c, const char *path);
+/* path is gone; so are the sets of it and below it. */
+void cache_names_remove(struct cache *c, const char *path);
+/* Whether path exists is not known: its directory's set, and the sets of
+ * it and below it, are forgotten. */
+void cache_names_forget(struct cache *c, const char *path);
+/* path's directory has a set, without path's name. */
+bool cache_name_absent(struct cache *c, const char *path);
 
 /* Every path the cache knows (its tables' keys; g_free'd by the array):
  * what the kernel may be caching too. */

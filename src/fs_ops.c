@@ -254,6 +254,7 @@ static char *stats_report(struct smbfuse *fs)
 		out,
 		"cache_mode: %s\ncache_coherence: %s\ncache_ttl_ms: %d\n"
 		"cache.attr_hits: %llu\ncache.attr_misses: %llu\ncache.negative_hits: %llu\n"
+		"cache.absent_names: %llu\n"
 		"cache.dir_hits: %llu\ncache.dir_misses: %llu\ncache.invalidations: %llu\n"
 		"cache.invalidate_all: %llu\ncache.kept_file_data: %d\n"
 		"notify.active: %s\nnotify.notifications: %llu\nnotify.changes: %llu\n"
@@ -267,6 +268,7 @@ static char *stats_report(struct smbfuse *fs)
 			    : (ns.why_inactive ? ns.why_inactive : "ttl (actimeo)"),
 		cache_ttl_ms(fs->cache), (unsigned long long)cs.attr_hits,
 		(unsigned long long)cs.attr_misses, (unsigned long long)cs.negative_hits,
+		(unsigned long long)cs.absent_names,
 		(unsigned long long)cs.dir_hits, (unsigned long long)cs.dir_misses,
 		(unsigned long long)cs.invalidations, (unsigned long long)cs.invalidate_all,
 		g_atomic_int_get(&fs->cached_opens), ns.active ? "yes" : "no",
@@ -469,6 +471,32 @@ static int refreshed(struct smbfuse *fs, const char *path, int ret)
 	return ret;
 }
 
+/* Whether directories' whole sets of names may be kept (cache.h,
+ * cache_names_created): nothing can change one unseen while notification
+ * watches the whole tree, and names compare exactly (POSIX pathnames). */
+static bool names_tracked(struct smbfuse *fs)
+{
+	return fs->unix_ext && notify_active(fs->notify);
+}
+
+/* What a change of the namespace through the mount (ret its result) did to
+ * the set of names of path's directory: made (create, mkdir, link, a
+ * rename's target) or removed (unlink, rmdir, a rename's source).  An
+ * outcome it cannot tell forgets the set. */
+static void names_after(struct smbfuse *fs, const char *path, int ret, bool made)
+{
+	if (made && ret == 0) {
+		cache_names_add(fs->cache, path);
+	} else if (made && ret == -EEXIST) {
+		cache_names_remove(fs->cache, path); /* (a set begun for it) */
+		cache_names_add(fs->cache, path);
+	} else if (!made && (ret == 0 || ret == -ENOENT)) {
+		cache_names_remove(fs->cache, path);
+	} else {
+		cache_names_forget(fs->cache, path);
+	}
+}
+
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
@@ -478,6 +506,9 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 	if (cache_get_attr(fs->cache, path, st, &negative))
 		return negative ? -ENOENT : 0;
+	/* The kernel's lookup of a name about to be made (tar, cp). */
+	if (names_tracked(fs) && cache_name_absent(fs->cache, path))
+		return -ENOENT;
 	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_GETATTR,
 			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info)));
@@ -993,6 +1024,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	} else if (ret == 0) {
 		cache_invalidate(fs->cache, path);
 	}
+	names_after(fs, path, ret, true);
 	return handle_opened(fs, path, ret, s, fid, fi->flags, &id, ticket, fi);
 }
 
@@ -1163,6 +1195,7 @@ static int fs_unlink(const char *path)
 	char **others = linknames_others(fs->links, path);
 	int ret = FORGET(fs, path, TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
 							       client_unlink(cl, path))));
+	names_after(fs, path, ret, false);
 	if (ret == 0) {
 		linknames_forget(fs->links, path);
 		invalidate_names(fs, others);
@@ -1179,15 +1212,23 @@ static int fs_mkdir(const char *path, mode_t mode)
 	/* A repeat that finds the directory cannot tell whether it is ours
 	 * unless the first attempt was answered: EEXIST then (mkdir as a lock
 	 * must never have two winners). */
-	return FORGET(fs, path, TIMED(STATS_MKDIR, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
-							   client_mkdir(cl, path, mode, &own))));
+	if (names_tracked(fs))
+		cache_names_created(fs->cache, path); /* empty; before the request */
+	int ret = FORGET(fs, path, TIMED(STATS_MKDIR, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+							      client_mkdir(cl, path, mode, &own))));
+	if (ret == 0)
+		cache_names_ready(fs->cache, path);
+	names_after(fs, path, ret, true);
+	return ret;
 }
 
 static int fs_rmdir(const char *path)
 {
 	struct smbfuse *fs = fs_get();
-	return FORGET(fs, path, TIMED(STATS_RMDIR, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
-							   client_rmdir(cl, path))));
+	int ret = FORGET(fs, path, TIMED(STATS_RMDIR, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
+							      client_rmdir(cl, path))));
+	names_after(fs, path, ret, false);
+	return ret;
 }
 
 /* One attempt at a rename.  A replay (the first attempt may have run) that
@@ -1218,6 +1259,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	client_rename_state_clear(&st);
 	cache_invalidate(fs->cache, from);
 	cache_invalidate(fs->cache, to);
+	names_after(fs, from, ret, false);
+	names_after(fs, to, ret, true);
 	if (ret == 0) {
 		handles_rename(fs, from, to);
 		/* A replaced target's other names lose a link; the moved
@@ -1482,8 +1525,10 @@ static int fs_symlink(const char *target, const char *path)
 {
 	struct smbfuse *fs = fs_get();
 	struct client_owner own = caller_owner(fs);
-	return FORGET(fs, path, TIMED(STATS_SYMLINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
-							     client_symlink(cl, target, path, &own))));
+	int ret = FORGET(fs, path, TIMED(STATS_SYMLINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+								client_symlink(cl, target, path, &own))));
+	names_after(fs, path, ret, true);
+	return ret;
 }
 
 static int fs_link(const char *from, const char *to)
@@ -1492,6 +1537,7 @@ static int fs_link(const char *from, const char *to)
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 					    client_link(cl, from, to)));
+	names_after(fs, to, ret, true);
 	cache_invalidate(fs->cache, from); /* its link count changed */
 	cache_invalidate(fs->cache, to);
 	/* The link count changed for every name, the old one included
@@ -1505,8 +1551,10 @@ static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct smbfuse *fs = fs_get();
 	struct client_owner own = caller_owner(fs);
-	return FORGET(fs, path, TIMED(STATS_MKNOD, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
-							   client_mknod(cl, path, mode, rdev, &own))));
+	int ret = FORGET(fs, path, TIMED(STATS_MKNOD, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
+							      client_mknod(cl, path, mode, rdev, &own))));
+	names_after(fs, path, ret, true);
+	return ret;
 }
 
 /* A blocking lock is a non-blocking one retried until it is granted or the
@@ -1640,10 +1688,33 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 	return held;
 }
 
-void fs_server_changed(struct smbfuse *fs, const char *path)
+/* What the server says changed in path's directory's set of names. */
+static void names_changed(struct smbfuse *fs, const char *path, uint32_t action)
+{
+	switch (action) {
+	case FILE_ACTION_ADDED:
+	case FILE_ACTION_RENAMED_NEW_NAME:
+		cache_names_add(fs->cache, path);
+		break;
+	case FILE_ACTION_REMOVED:
+	case FILE_ACTION_RENAMED_OLD_NAME:
+		cache_names_remove(fs->cache, path);
+		break;
+	case FILE_ACTION_MODIFIED:
+	case FILE_ACTION_ADDED_STREAM:
+	case FILE_ACTION_REMOVED_STREAM:
+	case FILE_ACTION_MODIFIED_STREAM:
+		break;
+	default: /* NOTIFY_ANY, or an action we do not know */
+		cache_names_forget(fs->cache, path);
+	}
+}
+
+void fs_server_changed(struct smbfuse *fs, const char *path, uint32_t action)
 {
 	readahead_stale(fs, path);
 	if (path) {
+		names_changed(fs, path, action);
 		cache_invalidate(fs->cache, path);
 		/* Our own writes, echoed: the kernel's pages are current. */
 		if (held_exclusively(fs, path))
@@ -1753,7 +1824,7 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 			log_warn("cannot answer the oplock break on %s: %s", path, g_strerror(-ret));
 	}
 	log_debug("oplock on %s broken to %s", path, level ? "level II" : "none");
-	fs_server_changed(fs, path);
+	fs_server_changed(fs, path, FILE_ACTION_MODIFIED);
 	fs_handle_unref(h);
 	g_free(path);
 }

@@ -55,10 +55,11 @@ struct smbfuse {
 
 extern const struct fuse_operations smbfuse_ops;
 
-/* Something changed on the server at path (NULL: anything may have):
- * drops our caches and the kernel's for it.  The change watcher's and the
- * oplock breaks' entry point; any thread. */
-void fs_server_changed(struct smbfuse *fs, const char *path);
+/* Something changed on the server at path (NULL: anything may have), as
+ * action says (FILE_ACTION_*, or NOTIFY_ANY): drops our caches and the
+ * kernel's for it.  The change watcher's and the oplock breaks' entry
+ * point; any thread. */
+void fs_server_changed(struct smbfuse *fs, const char *path, uint32_t action);
 /* The event handler for a pool's connections (oplock breaks). */
 void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg);
 

@@ -131,9 +131,9 @@ static void detach_stdio(void)
 }
 
 /* The change watcher's callback. */
-static void notify_changed(void *arg, const char *path)
+static void notify_changed(void *arg, const char *path, uint32_t action)
 {
-	fs_server_changed(arg, path);
+	fs_server_changed(arg, path, action);
 }
 
 int main(int argc, char *argv[])

@@ -96,10 +96,10 @@ struct change_ctx {
 	char sep;
 };
 
-static void changed(struct change_ctx *cc, const char *path)
+static void changed(struct change_ctx *cc, const char *path, uint32_t action)
 {
 	struct notify *n = cc->w->n;
-	n->cfg.on_change(n->cfg.arg, path);
+	n->cfg.on_change(n->cfg.arg, path, action);
 	g_mutex_lock(&n->lock);
 	n->stats.changes++;
 	g_mutex_unlock(&n->lock);
@@ -116,11 +116,17 @@ static int on_entry(void *data, uint32_t action, const char *name)
 	char *path = g_strconcat(strcmp(dir, "/") == 0 ? "" : dir, "/", name, NULL);
 	log_debug("change notification: action %u on %s", action, path);
 	if (strchr(path, '\\')) {
-		if (cc->sep == '/')
-			changed(cc, path);
+		if (cc->sep == '/') {
+			/* Which name it is, is not known: the one with '\\' in
+			 * it may have changed in any way, and the usual one is
+			 * not believed to have gone (it may still be there). */
+			changed(cc, path, NOTIFY_ANY);
+			if (action == FILE_ACTION_REMOVED || action == FILE_ACTION_RENAMED_OLD_NAME)
+				action = NOTIFY_ANY;
+		}
 		g_strdelimit(path, "\\", '/');
 	}
-	changed(cc, path);
+	changed(cc, path, action);
 	g_free(path);
 	return 0;
 }
@@ -145,7 +151,7 @@ static void deliver(struct watcher *w, struct session *s, const struct smb_reply
 		g_mutex_lock(&n->lock);
 		n->stats.overflows++;
 		g_mutex_unlock(&n->lock);
-		n->cfg.on_change(n->cfg.arg, w->root ? NULL : w->dir);
+		n->cfg.on_change(n->cfg.arg, w->root ? NULL : w->dir, NOTIFY_ANY);
 	}
 }
 
@@ -195,7 +201,7 @@ static int watch(struct watcher *w, struct session *s, bool tree)
 	}
 	g_mutex_unlock(&n->lock);
 	/* Whatever happened while nothing watched is unknown. */
-	n->cfg.on_change(n->cfg.arg, w->root ? NULL : w->dir);
+	n->cfg.on_change(n->cfg.arg, w->root ? NULL : w->dir, NOTIFY_ANY);
 
 	uint32_t max_param = s->max_buffer > 1024 ? s->max_buffer - 512 : 512;
 	if (max_param > MAX_NOTIFY_PARAMS)
@@ -260,7 +266,7 @@ static gpointer dir_watcher_main(gpointer data)
 	}
 	/* Nothing watches it any more. */
 	struct notify *n = w->n;
-	n->cfg.on_change(n->cfg.arg, w->dir);
+	n->cfg.on_change(n->cfg.arg, w->dir, NOTIFY_ANY);
 	g_mutex_lock(&n->lock);
 	bool self_free = w->retired;
 	if (w->retired) {

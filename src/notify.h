@@ -19,7 +19,10 @@
 #include "client.h"
 #include "pool.h"
 
-typedef void (*notify_fn)(void *arg, const char *path);
+/* action: the FILE_ACTION_* of the change (MS-CIFS 2.2.7.4.2), or
+ * NOTIFY_ANY: anything at or below path (NULL: anywhere) may have changed. */
+#define NOTIFY_ANY 0
+typedef void (*notify_fn)(void *arg, const char *path, uint32_t action);
 
 struct notify_config {
 	struct pool *pool;

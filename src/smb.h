@@ -558,6 +558,10 @@ int smb_echo_encode(struct wr *w, uint16_t count, const void *data, uint16_t len
 #define FILE_ACTION_MODIFIED 3
 #define FILE_ACTION_RENAMED_OLD_NAME 4
 #define FILE_ACTION_RENAMED_NEW_NAME 5
+/* MS-FSCC 2.7.1: a file's named streams; its name stays. */
+#define FILE_ACTION_ADDED_STREAM 6
+#define FILE_ACTION_REMOVED_STREAM 7
+#define FILE_ACTION_MODIFIED_STREAM 8
 /* Oplock levels in NT_CREATE_ANDX replies (2.2.4.64.2) and breaks */
 #define OPLOCK_NONE 0
 #define OPLOCK_EXCLUSIVE 1

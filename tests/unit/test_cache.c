@@ -135,10 +135,67 @@ static void test_update_written(void)
 	cache_free(c);
 }
 
+/* The whole set of names of a directory made through the mount. */
+static void test_names(void)
+{
+	struct cache *c = cache_new(60000);
+
+	CHECK(!cache_name_absent(c, "/d/x")); /* no set: not known */
+	cache_names_created(c, "/d");
+	CHECK(!cache_name_absent(c, "/d/x")); /* not made yet */
+	cache_names_add(c, "/d/early");          /* a change meanwhile */
+	cache_names_ready(c, "/d");
+	CHECK(cache_name_absent(c, "/d/x"));
+	CHECK(!cache_name_absent(c, "/d/early"));
+	CHECK(!cache_name_absent(c, "/d/x/y")); /* no set for /d/x */
+	cache_names_add(c, "/d/x");
+	CHECK(!cache_name_absent(c, "/d/x"));
+	CHECK(cache_name_absent(c, "/d/y"));
+	cache_names_created(c, "/d/x");
+	cache_names_ready(c, "/d/x");
+	cache_names_add(c, "/d/x/deep");
+	cache_names_remove(c, "/d/x"); /* gone, and its own set with it */
+	CHECK(cache_name_absent(c, "/d/x"));
+	CHECK(!cache_name_absent(c, "/d/x/other"));
+	/* Not knowing whether a name exists forgets its directory's set. */
+	cache_names_forget(c, "/d/z");
+	CHECK(!cache_name_absent(c, "/d/y"));
+	/* The other caches' invalidations leave sets alone; dropping
+	 * everything does not. */
+	cache_names_created(c, "/e");
+	cache_names_ready(c, "/e");
+	cache_invalidate(c, "/e/a");
+	CHECK(cache_name_absent(c, "/e/a"));
+	cache_invalidate_all(c);
+	CHECK(!cache_name_absent(c, "/e/a"));
+	/* The root's names. */
+	cache_names_created(c, "/");
+	cache_names_ready(c, "/");
+	CHECK(cache_name_absent(c, "/top"));
+	cache_names_add(c, "/top");
+	CHECK(!cache_name_absent(c, "/top"));
+	cache_free(c);
+
+	/* Sets live the cache's ttl; none with ttl 0. */
+	c = cache_new(50);
+	cache_names_created(c, "/d");
+	cache_names_ready(c, "/d");
+	CHECK(cache_name_absent(c, "/d/x"));
+	g_usleep(80 * 1000);
+	CHECK(!cache_name_absent(c, "/d/x"));
+	cache_free(c);
+	c = cache_new(0);
+	cache_names_created(c, "/d");
+	cache_names_ready(c, "/d");
+	CHECK(!cache_name_absent(c, "/d/x"));
+	cache_free(c);
+}
+
 int main(void)
 {
 	test_invalidate_put();
 	test_update_file();
 	test_update_written();
+	test_names();
 	CHECK_DONE();
 }

@@ -8,7 +8,7 @@
 #define MAX_ENTRIES 200000
 #define MAX_DIRS 4096
 #define MAX_NAMED_DIRS 1024
-#define MAX_DIR_NAMES 20000
+#define MAX_NAMES MAX_ENTRIES /* in all the sets together */
 
 /* Every name in a directory (cache_names_created): the set of its names. */
 struct named_dir {
@@ -44,6 +44,7 @@ struct cache {
 	GHashTable *dirs;   /* path -> struct dir_entry_list */
 	GHashTable *stamps; /* path -> struct stamp */
 	GHashTable *named;  /* path -> struct named_dir */
+	guint names_held;   /* names in all of them (a bound) */
 	struct cache_stats stats;
 };
 
@@ -84,6 +85,23 @@ static void named_dir_free(gpointer data)
 	struct named_dir *d = data;
 	g_hash_table_destroy(d->names);
 	g_free(d);
+}
+
+/* Forgets path's set (its names leave the count). */
+static void named_remove_locked(struct cache *c, const char *path)
+{
+	struct named_dir *d = g_hash_table_lookup(c->named, path);
+	if (d) {
+		c->names_held -= g_hash_table_size(d->names);
+		g_hash_table_remove(c->named, path);
+	}
+}
+
+/* Forgets every set. */
+static void named_clear_locked(struct cache *c)
+{
+	g_hash_table_remove_all(c->named);
+	c->names_held = 0;
 }
 
 struct cache *cache_new(int ttl_ms)
@@ -345,12 +363,15 @@ void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, 
 	g_mutex_unlock(&c->lock);
 }
 
-void cache_update_written(struct cache *c, const char *path, uint64_t end)
+void cache_update_written(struct cache *c, const char *path, uint64_t off, uint64_t end)
 {
 	g_mutex_lock(&c->lock);
 	file_changed_locked(c, path);
 	struct attr_entry *e = g_hash_table_lookup(c->attrs, path);
-	if (e && (e->negative || e->expires <= g_get_monotonic_time())) {
+	/* Not told by a write: what a server that writes as a user does to
+	 * setuid/setgid bits, or what it allocates for a hole. */
+	if (e && (e->negative || e->expires <= g_get_monotonic_time() ||
+		  (e->st.st_mode & (S_ISUID | S_ISGID)) || off > (uint64_t)e->st.st_size)) {
 		g_hash_table_remove(c->attrs, path);
 	} else if (e) {
 		if (end > (uint64_t)e->st.st_size)
@@ -373,7 +394,7 @@ void cache_invalidate_all(struct cache *c)
 	g_hash_table_remove_all(c->attrs);
 	g_hash_table_remove_all(c->dirs);
 	g_hash_table_remove_all(c->stamps);
-	g_hash_table_remove_all(c->named);
+	named_clear_locked(c);
 	g_mutex_unlock(&c->lock);
 }
 
@@ -418,7 +439,7 @@ static struct named_dir *parent_names_locked(struct cache *c, const char *path,
 	*name = slash ? slash + 1 : path;
 	struct named_dir *d = g_hash_table_lookup(c->named, *parent);
 	if (d && d->expires <= g_get_monotonic_time()) {
-		g_hash_table_remove(c->named, *parent);
+		named_remove_locked(c, *parent);
 		d = NULL;
 	}
 	return d;
@@ -427,16 +448,18 @@ static struct named_dir *parent_names_locked(struct cache *c, const char *path,
 /* Forgets the sets of path and of the directories below it. */
 static void forget_below_locked(struct cache *c, const char *path)
 {
-	g_hash_table_remove(c->named, path);
+	named_remove_locked(c, path);
 	size_t n = strlen(path);
 	bool root = strcmp(path, "/") == 0;
 	GHashTableIter it;
-	gpointer key;
+	gpointer key, value;
 	g_hash_table_iter_init(&it, c->named);
-	while (g_hash_table_iter_next(&it, &key, NULL)) {
+	while (g_hash_table_iter_next(&it, &key, &value)) {
 		const char *k = key;
-		if (root || (strncmp(k, path, n) == 0 && k[n] == '/'))
+		if (root || (strncmp(k, path, n) == 0 && k[n] == '/')) {
+			c->names_held -= g_hash_table_size(((struct named_dir *)value)->names);
 			g_hash_table_iter_remove(&it);
+		}
 	}
 }
 
@@ -446,11 +469,12 @@ void cache_names_created(struct cache *c, const char *dir)
 		return;
 	g_mutex_lock(&c->lock);
 	if (g_hash_table_size(c->named) >= MAX_NAMED_DIRS)
-		g_hash_table_remove_all(c->named);
+		named_clear_locked(c);
+	named_remove_locked(c, dir);
 	struct named_dir *d = g_new0(struct named_dir, 1);
 	d->expires = expiry(c);
 	d->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_hash_table_replace(c->named, g_strdup(dir), d);
+	g_hash_table_insert(c->named, g_strdup(dir), d);
 	g_mutex_unlock(&c->lock);
 }
 
@@ -463,16 +487,28 @@ void cache_names_ready(struct cache *c, const char *dir)
 	g_mutex_unlock(&c->lock);
 }
 
-void cache_names_add(struct cache *c, const char *path)
+/* Adds name to d (parent's set), within the bound on all names. */
+static void add_name_locked(struct cache *c, struct named_dir *d, const char *parent,
+			    const char *name)
+{
+	if (c->names_held >= MAX_NAMES) {
+		named_remove_locked(c, parent);
+		return;
+	}
+	if (g_hash_table_add(d->names, g_strdup(name)))
+		c->names_held++;
+}
+
+void cache_names_add(struct cache *c, const char *path, bool replacing)
 {
 	const char *name;
 	char *parent;
 	g_mutex_lock(&c->lock);
+	if (replacing) /* what was there had sets of its own */
+		forget_below_locked(c, path);
 	struct named_dir *d = parent_names_locked(c, path, &name, &parent);
-	if (d && g_hash_table_size(d->names) >= MAX_DIR_NAMES)
-		g_hash_table_remove(c->named, parent);
-	else if (d)
-		g_hash_table_add(d->names, g_strdup(name));
+	if (d)
+		add_name_locked(c, d, parent, name);
 	g_mutex_unlock(&c->lock);
 	g_free(parent);
 }
@@ -483,8 +519,8 @@ void cache_names_remove(struct cache *c, const char *path)
 	char *parent;
 	g_mutex_lock(&c->lock);
 	struct named_dir *d = parent_names_locked(c, path, &name, &parent);
-	if (d)
-		g_hash_table_remove(d->names, name);
+	if (d && g_hash_table_remove(d->names, name))
+		c->names_held--;
 	forget_below_locked(c, path);
 	g_mutex_unlock(&c->lock);
 	g_free(parent);
@@ -496,7 +532,7 @@ void cache_names_forget(struct cache *c, const char *path)
 	char *parent;
 	g_mutex_lock(&c->lock);
 	if (parent_names_locked(c, path, &name, &parent))
-		g_hash_table_remove(c->named, parent);
+		named_remove_locked(c, parent);
 	forget_below_locked(c, path);
 	g_mutex_unlock(&c->lock);
 	g_free(parent);
@@ -514,4 +550,41 @@ bool cache_name_absent(struct cache *c, const char *path)
 	g_mutex_unlock(&c->lock);
 	g_free(parent);
 	return absent;
+}
+
+void cache_names_ambiguous(struct cache *c, const char *path, bool added)
+{
+	g_mutex_lock(&c->lock);
+	/* A set of a directory whose own name holds a backslash may be any
+	 * reading's parent. */
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, c->named);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		if (strchr(key, '\\')) {
+			c->names_held -= g_hash_table_size(((struct named_dir *)value)->names);
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	/* Every ancestor of path is the parent of one reading, whose name is
+	 * the rest of path with its slashes read as backslashes. */
+	char *anc = g_strdup(path);
+	for (char *slash = strrchr(anc, '/'); slash; slash = strrchr(anc, '/')) {
+		const char *rest = path + (slash - anc) + 1;
+		*slash = '\0';
+		const char *dir = *anc ? anc : "/";
+		struct named_dir *d = g_hash_table_lookup(c->named, dir);
+		if (d && added) {
+			char *name = g_strdup(rest);
+			g_strdelimit(name, "/", '\\');
+			add_name_locked(c, d, dir, name);
+			g_free(name);
+		} else if (d) {
+			named_remove_locked(c, dir);
+		}
+	}
+	g_free(anc);
+	if (!added)
+		forget_below_locked(c, path);
+	g_mutex_unlock(&c->lock);
 }

@@ -89,12 +89,14 @@ typedef bool (*cache_apply_fn)(struct stat *st, void *arg);
 void cache_update_file(struct cache *c, const char *path, cache_apply_fn apply, void *arg,
 		       bool sets_times);
 /* After a write through the mount that no one else can have seen or
- * raced (under an exclusive oplock) ending at end: what
+ * raced (under an exclusive oplock) of [off, end): what
  * cache_invalidate_file drops, except that path's attributes, if cached,
  * are kept with the size it makes (and blocks to match), but not served
  * (the server's clock set the times) until a cache_update_file that sets
- * the write time, as tar and cp -p do after writing. */
-void cache_update_written(struct cache *c, const char *path, uint64_t end);
+ * the write time, as tar and cp -p do after writing.  Not past the end
+ * (a hole: what is allocated is not known), nor for a setuid or setgid
+ * file (a write may clear the bits): dropped then. */
+void cache_update_written(struct cache *c, const char *path, uint64_t off, uint64_t end);
 
 /* The whole set of names of a directory, kept where nothing else can
  * change it unseen: one created through the mount while change
@@ -110,13 +112,22 @@ void cache_update_written(struct cache *c, const char *path, uint64_t end);
  * there, with names of its own). */
 void cache_names_created(struct cache *c, const char *dir);
 void cache_names_ready(struct cache *c, const char *dir);
-/* path exists now (made through the mount, or the server said so). */
-void cache_names_add(struct cache *c, const char *path);
+/* path exists now (made through the mount, or the server said so);
+ * replacing: it may have taken the place of another (a rename's target),
+ * whose sets and those below are forgotten. */
+void cache_names_add(struct cache *c, const char *path, bool replacing);
 /* path is gone; so are the sets of it and below it. */
 void cache_names_remove(struct cache *c, const char *path);
 /* Whether path exists is not known: its directory's set, and the sets of
  * it and below it, are forgotten. */
 void cache_names_forget(struct cache *c, const char *path);
+/* The server named a change with backslashes in it, which with POSIX
+ * pathnames may be separators or part of a name: path is the reading with
+ * all of them separators, and any ancestor may be the parent.  added: the
+ * change made a name (each reading's name goes into each reading's
+ * parent's set: a name too many only costs a lookup); otherwise every
+ * possible parent's set is forgotten. */
+void cache_names_ambiguous(struct cache *c, const char *path, bool added);
 /* path's directory has a set, without path's name. */
 bool cache_name_absent(struct cache *c, const char *path);
 

@@ -486,13 +486,13 @@ static bool names_tracked(struct smbfuse *fs)
 static void names_after(struct smbfuse *fs, const char *path, int ret, bool made)
 {
 	if (made && ret == 0) {
-		cache_names_add(fs->cache, path);
+		cache_names_add(fs->cache, path, false);
 	} else if (made && ret == -EEXIST) {
-		cache_names_remove(fs->cache, path); /* (a set begun for it) */
-		cache_names_add(fs->cache, path);
-	} else if (!made && (ret == 0 || ret == -ENOENT)) {
-		cache_names_remove(fs->cache, path);
+		cache_names_add(fs->cache, path, true); /* (not a set begun for it) */
 	} else {
+		/* A removal too: another client may have made the name again
+		 * since, and told us before this answer came (the watcher runs
+		 * apart); what the set should hold is not known. */
 		cache_names_forget(fs->cache, path);
 	}
 }
@@ -791,14 +791,14 @@ static bool handle_exclusive(struct fs_handle *h)
  * file, so its cached attributes keep the size this makes, and serve again
  * once times are set (tar, cp -p: cache_update_written). */
 static void data_written_by(struct smbfuse *fs, const char *path, struct fs_handle *h, int ret,
-			    uint64_t end)
+			    uint64_t off, uint64_t end)
 {
 	if (ret < 0 || !fs->unix_ext || !handle_exclusive(h)) {
 		data_written(fs, path);
 		return;
 	}
 	data_changed(fs, path);
-	cache_update_written(fs->cache, path, end);
+	cache_update_written(fs->cache, path, off, end);
 }
 
 /* Whether the kernel may keep the file's cached pages from earlier opens:
@@ -852,7 +852,7 @@ static int wb_send(void *owner, const char *path, const void *buf, size_t len, u
 	}
 	/* Whatever landed changed size and times, and a read-ahead sent
 	 * between write(2) and now fetched the bytes as they were. */
-	data_written_by(fs, path, h, ret, off + done);
+	data_written_by(fs, path, h, ret, off, off + done);
 	readahead_invalidate(h->ra); /* filed under another name if renamed since */
 	return ret;
 }
@@ -977,6 +977,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 					     open_attempt(cl, path, flags, want, &fid, &id, &head))));
 	if (ret == 0 && want && fs->unix_ext)
 		head_take_identity(&id, &known);
+	if (flags & O_TRUNC) /* the size and times we hold are gone too */
+		cache_invalidate_file(fs->cache, path);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
 	/* Served only under the oplock the open got (fs_handle_read_head). */
 	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)
@@ -1125,7 +1127,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 					 client_write(cl, fid, buf, size, (uint64_t)offset)));
 	/* After the write, so that nothing fetched before it is served (a
 	 * queued write: again once it lands, wb_send). */
-	data_written_by(fs, path, h, ret, (uint64_t)offset + (uint64_t)MAX(ret, 0));
+	data_written_by(fs, path, h, ret, (uint64_t)offset, (uint64_t)offset + (uint64_t)MAX(ret, 0));
 	return refreshed(fs, path, ret);
 }
 
@@ -1259,8 +1261,12 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	client_rename_state_clear(&st);
 	cache_invalidate(fs->cache, from);
 	cache_invalidate(fs->cache, to);
+	/* The target may have replaced an (empty) directory with sets. */
 	names_after(fs, from, ret, false);
-	names_after(fs, to, ret, true);
+	if (ret == 0)
+		cache_names_add(fs->cache, to, true);
+	else
+		cache_names_forget(fs->cache, to);
 	if (ret == 0) {
 		handles_rename(fs, from, to);
 		/* A replaced target's other names lose a link; the moved
@@ -1433,18 +1439,24 @@ static bool apply_mode(struct stat *st, void *arg)
 }
 
 /* The mode the server will make of a chmod to mode (its masks, learned:
- * modemask.h), if known; is_dir from the cached attributes. */
+ * modemask.h), if known; is_dir from the cached attributes.  Not for the
+ * setuid, setgid and sticky bits (what becomes of them may depend on the
+ * file: setgid is cleared for a caller outside the file's group), and only
+ * while notification is on to correct a server whose configuration
+ * changed (its echo of the chmod drops what we applied). */
 static bool chmod_result(struct smbfuse *fs, const char *path, mode_t mode, mode_t *got)
 {
 	struct stat st;
 	bool negative;
-	if (!cache_get_attr(fs->cache, path, &st, &negative) || negative)
+	if ((mode & 07000) || !notify_active(fs->notify) ||
+	    !cache_get_attr(fs->cache, path, &st, &negative) || negative ||
+	    (st.st_mode & 07000))
 		return false;
 	g_mutex_lock(&fs->modes_lock);
 	bool known = modemask_predict(S_ISDIR(st.st_mode) ? &fs->dir_modes : &fs->file_modes, mode,
 				      got);
 	g_mutex_unlock(&fs->modes_lock);
-	return known;
+	return known && !(*got & 07000);
 }
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -1691,10 +1703,25 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 /* What the server says changed in path's directory's set of names. */
 static void names_changed(struct smbfuse *fs, const char *path, uint32_t action)
 {
+	bool ambiguous = action & NOTIFY_AMBIGUOUS;
+	action &= ~NOTIFY_AMBIGUOUS;
+	if (ambiguous) {
+		if (action == FILE_ACTION_RENAMED_NEW_NAME)
+			cache_names_remove(fs->cache, path); /* sets of what it replaced */
+		if (action == FILE_ACTION_ADDED || action == FILE_ACTION_RENAMED_NEW_NAME)
+			cache_names_ambiguous(fs->cache, path, true);
+		else if (action != FILE_ACTION_MODIFIED && action != FILE_ACTION_ADDED_STREAM &&
+			 action != FILE_ACTION_REMOVED_STREAM &&
+			 action != FILE_ACTION_MODIFIED_STREAM)
+			cache_names_ambiguous(fs->cache, path, false);
+		return;
+	}
 	switch (action) {
 	case FILE_ACTION_ADDED:
+		cache_names_add(fs->cache, path, false);
+		break;
 	case FILE_ACTION_RENAMED_NEW_NAME:
-		cache_names_add(fs->cache, path);
+		cache_names_add(fs->cache, path, true);
 		break;
 	case FILE_ACTION_REMOVED:
 	case FILE_ACTION_RENAMED_OLD_NAME:

@@ -25,6 +25,7 @@
 #define MAX_NOTIFY_PARAMS 16384
 #define RETRY_MS 2000
 #define REARM_DELAY_MS 50
+#define ARM_ECHO_TIMEOUT_MS 10000
 #define FILTER                                                                              \
 	(FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME |                       \
 	 FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_SIZE |                          \
@@ -117,12 +118,11 @@ static int on_entry(void *data, uint32_t action, const char *name)
 	log_debug("change notification: action %u on %s", action, path);
 	if (strchr(path, '\\')) {
 		if (cc->sep == '/') {
-			/* Which name it is, is not known: the one with '\\' in
-			 * it may have changed in any way, and the usual one is
-			 * not believed to have gone (it may still be there). */
+			/* Which name it is, is not known: the one read with
+			 * '\\' in it may have changed in any way, and the one
+			 * read with separators says so (fs_server_changed). */
 			changed(cc, path, NOTIFY_ANY);
-			if (action == FILE_ACTION_REMOVED || action == FILE_ACTION_RENAMED_OLD_NAME)
-				action = NOTIFY_ANY;
+			action |= NOTIFY_AMBIGUOUS;
 		}
 		g_strdelimit(path, "\\", '/');
 	}
@@ -195,13 +195,8 @@ static int watch(struct watcher *w, struct session *s, bool tree)
 	w->fid = fid;
 	w->fid_open = true;
 	n->stats.arms++;
-	if (w->root) {
-		n->stats.active = true;
-		n->stats.why_inactive = NULL;
-	}
 	g_mutex_unlock(&n->lock);
-	/* Whatever happened while nothing watched is unknown. */
-	n->cfg.on_change(n->cfg.arg, w->root ? NULL : w->dir, NOTIFY_ANY);
+	bool first = true;
 
 	uint32_t max_param = s->max_buffer > 1024 ? s->max_buffer - 512 : 512;
 	if (max_param > MAX_NOTIFY_PARAMS)
@@ -215,6 +210,22 @@ static int watch(struct watcher *w, struct session *s, bool tree)
 		struct conn_req *req = ret < 0 ? NULL : conn_submit_long(s->conn, &wr, &ret);
 		if (!req)
 			break;
+		if (first) {
+			/* The server takes a connection's requests in order:
+			 * once an echo sent after the first request is
+			 * answered, the watch is in place, and only from then
+			 * on can nothing change unseen.  Whatever happened
+			 * before is unknown. */
+			first = false;
+			session_echo(s, ARM_ECHO_TIMEOUT_MS);
+			if (w->root) {
+				g_mutex_lock(&n->lock);
+				n->stats.active = true;
+				n->stats.why_inactive = NULL;
+				g_mutex_unlock(&n->lock);
+			}
+			n->cfg.on_change(n->cfg.arg, w->root ? NULL : w->dir, NOTIFY_ANY);
+		}
 		ret = conn_wait(req, &reply);
 		if (ret < 0)
 			break; /* the connection went */

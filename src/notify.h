@@ -22,6 +22,9 @@
 /* action: the FILE_ACTION_* of the change (MS-CIFS 2.2.7.4.2), or
  * NOTIFY_ANY: anything at or below path (NULL: anywhere) may have changed. */
 #define NOTIFY_ANY 0
+/* Or'ed into action: the name had backslashes, which with POSIX pathnames
+ * may be separators or part of a name; path reads them all as separators. */
+#define NOTIFY_AMBIGUOUS 0x80000000u
 typedef void (*notify_fn)(void *arg, const char *path, uint32_t action);
 
 struct notify_config {

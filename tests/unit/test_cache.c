@@ -105,7 +105,7 @@ static void test_update_written(void)
 	st.st_blocks = 0;
 	cache_put_attr(c, cache_ticket(c), "/f", &st);
 	uint64_t t = cache_ticket(c);
-	cache_update_written(c, "/f", 4096);
+	cache_update_written(c, "/f", 0, 4096);
 	CHECK(!cache_get_attr(c, "/f", &got, &neg));
 	cache_put_attr(c, t, "/f", &st); /* voided by the write */
 	cache_update_file(c, "/f", set_uid_42, NULL, false);
@@ -118,20 +118,31 @@ static void test_update_written(void)
 	CHECK_INT(got.st_mtim.tv_sec, 5);
 
 	/* A write inside the file keeps the size; times unknown again. */
-	cache_update_written(c, "/f", 100);
+	cache_update_written(c, "/f", 0, 100);
 	CHECK(!cache_get_attr(c, "/f", &got, &neg));
 	cache_update_file(c, "/f", set_mtime_5, NULL, true);
 	CHECK(cache_get_attr(c, "/f", &got, &neg));
 	CHECK_INT(got.st_size, 4096);
 
 	/* Nothing cached, or a negative entry: nothing is made up. */
-	cache_update_written(c, "/none", 10);
+	cache_update_written(c, "/none", 0, 10);
 	cache_update_file(c, "/none", set_mtime_5, NULL, true);
 	CHECK(!cache_get_attr(c, "/none", &got, &neg));
 	cache_put_negative(c, cache_ticket(c), "/gone");
-	cache_update_written(c, "/gone", 10);
+	cache_update_written(c, "/gone", 0, 10);
 	cache_update_file(c, "/gone", set_mtime_5, NULL, true);
 	CHECK(!cache_get_attr(c, "/gone", &got, &neg));
+
+	/* A write past the end (a hole), or to a setuid file: dropped. */
+	cache_put_attr(c, cache_ticket(c), "/f", &st);
+	cache_update_written(c, "/f", 1 << 30, (1 << 30) + 1);
+	cache_update_file(c, "/f", set_mtime_5, NULL, true);
+	CHECK(!cache_get_attr(c, "/f", &got, &neg));
+	st.st_mode |= S_ISUID;
+	cache_put_attr(c, cache_ticket(c), "/f", &st);
+	cache_update_written(c, "/f", 0, 10);
+	cache_update_file(c, "/f", set_mtime_5, NULL, true);
+	CHECK(!cache_get_attr(c, "/f", &got, &neg));
 	cache_free(c);
 }
 
@@ -143,17 +154,17 @@ static void test_names(void)
 	CHECK(!cache_name_absent(c, "/d/x")); /* no set: not known */
 	cache_names_created(c, "/d");
 	CHECK(!cache_name_absent(c, "/d/x")); /* not made yet */
-	cache_names_add(c, "/d/early");          /* a change meanwhile */
+	cache_names_add(c, "/d/early", false);          /* a change meanwhile */
 	cache_names_ready(c, "/d");
 	CHECK(cache_name_absent(c, "/d/x"));
 	CHECK(!cache_name_absent(c, "/d/early"));
 	CHECK(!cache_name_absent(c, "/d/x/y")); /* no set for /d/x */
-	cache_names_add(c, "/d/x");
+	cache_names_add(c, "/d/x", false);
 	CHECK(!cache_name_absent(c, "/d/x"));
 	CHECK(cache_name_absent(c, "/d/y"));
 	cache_names_created(c, "/d/x");
 	cache_names_ready(c, "/d/x");
-	cache_names_add(c, "/d/x/deep");
+	cache_names_add(c, "/d/x/deep", false);
 	cache_names_remove(c, "/d/x"); /* gone, and its own set with it */
 	CHECK(cache_name_absent(c, "/d/x"));
 	CHECK(!cache_name_absent(c, "/d/x/other"));
@@ -172,8 +183,31 @@ static void test_names(void)
 	cache_names_created(c, "/");
 	cache_names_ready(c, "/");
 	CHECK(cache_name_absent(c, "/top"));
-	cache_names_add(c, "/top");
+	cache_names_add(c, "/top", false);
 	CHECK(!cache_name_absent(c, "/top"));
+
+	/* A change named with backslashes (POSIX pathnames): any ancestor
+	 * may be the parent.  Added: each reading's name goes into each
+	 * reading's parent's set; anything else forgets them all. */
+	cache_names_created(c, "/a");
+	cache_names_ready(c, "/a");
+	cache_names_created(c, "/a/b");
+	cache_names_ready(c, "/a/b");
+	cache_names_ambiguous(c, "/a/b/x", true);
+	CHECK(!cache_name_absent(c, "/a/b/x"));
+	CHECK(!cache_name_absent(c, "/a/b\\x"));
+	CHECK(cache_name_absent(c, "/a/y"));
+	cache_names_ambiguous(c, "/a/b/x", false);
+	CHECK(!cache_name_absent(c, "/a/y"));
+	CHECK(!cache_name_absent(c, "/a/b/y"));
+	/* A rename's target replacing a directory with a set. */
+	cache_names_created(c, "/p");
+	cache_names_ready(c, "/p");
+	cache_names_created(c, "/p/out");
+	cache_names_ready(c, "/p/out");
+	cache_names_add(c, "/p/out", true);
+	CHECK(!cache_name_absent(c, "/p/out"));
+	CHECK(!cache_name_absent(c, "/p/out/x"));
 	cache_free(c);
 
 	/* Sets live the cache's ttl; none with ttl 0. */

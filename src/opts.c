@@ -26,6 +26,17 @@ enum {
 };
 
 #define OPT(t, field, v) { t, offsetof(struct smbfuse_opts, field), v }
+/* A flag (no value in the template): fuse_opt stores `v` as an int
+ * (*(int *)field = v), which over a smaller field would overwrite the
+ * next ones; the field must be an int (checked here, at compile time). */
+#define OPT_FLAG(t, field, v)                                                       \
+	{ t,                                                                        \
+	  offsetof(struct smbfuse_opts, field) +                                    \
+		  0 * sizeof(char[sizeof(((struct smbfuse_opts *)0)->field) ==      \
+					   sizeof(int)                               \
+				   ? 1                                               \
+				   : -1]),                                           \
+	  v }
 
 static const struct fuse_opt opt_spec[] = {
 	OPT("username=%s", username, 0),
@@ -38,16 +49,16 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("dom=%s", domain, 0),
 	OPT("workgroup=%s", domain, 0),
 	OPT("port=%u", port, 0),
-	OPT("netbios", netbios, 1),
+	OPT_FLAG("netbios", netbios, 1),
 	OPT("servern=%s", servern, 0),
-	OPT("guest", guest, 1),
+	OPT_FLAG("guest", guest, 1),
 	OPT("sec=%s", sec, 0),
-	OPT("sign", sign, 1),
-	OPT("nounix", nounix, 1),
-	OPT("unix", nounix, 0),
-	OPT("stats_xattr", stats_xattr, 1),
-	OPT("noxattr", stats_xattr, 0), /* the default now; kept for fstab lines */
-	OPT("nowritebehind", nowb, 1),
+	OPT_FLAG("sign", sign, 1),
+	OPT_FLAG("nounix", nounix, 1),
+	OPT_FLAG("unix", nounix, 0),
+	OPT_FLAG("stats_xattr", stats_xattr, 1),
+	OPT_FLAG("noxattr", stats_xattr, 0), /* the default now; kept for fstab lines */
+	OPT_FLAG("nowritebehind", nowb, 1),
 	OPT("opencmd=%s", opencmd, 0),
 	OPT("cache=%s", cache, 0),
 	OPT("uid=%u", uid, 0),
@@ -62,10 +73,10 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("conns=%u", conns, 0),
 	OPT("echo_interval=%u", echo_interval, 0),
 	OPT("reconnect_timeout=%u", reconnect_timeout, 0),
-	OPT("hard", hard, 1),
+	OPT_FLAG("hard", hard, 1),
 	/* libfuse 3 takes it in fuse_config only, not as an option. */
-	OPT("direct_io", direct_io, 1),
-	OPT("soft", hard, 0),
+	OPT_FLAG("direct_io", direct_io, 1),
+	OPT_FLAG("soft", hard, 0),
 	FUSE_OPT_KEY("help", KEY_HELP),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("rw", KEY_RW),

@@ -27,13 +27,14 @@ struct smbfuse_opts {
 	char *domain;
 	char *credentials;
 	char *sec;
-	bool guest;
-	bool netbios;
+	/* Flags set by fuse_opt are int: it stores them as int (opts.c). */
+	int guest;
+	int netbios;
 	char *servern;
-	bool sign;
-	bool nounix;
-	bool stats_xattr; /* answer getxattr user.smbfuse.stats (slows ls -l) */
-	bool nowb;    /* every write on the server before write(2) returns */
+	int sign;
+	int nounix;
+	int stats_xattr; /* answer getxattr user.smbfuse.stats (slows ls -l) */
+	int nowb;    /* every write on the server before write(2) returns */
 	char *opencmd;
 	char *cache; /* strict | loose | none */
 
@@ -48,7 +49,7 @@ struct smbfuse_opts {
 	unsigned conns;             /* sessions in the pool */
 	unsigned echo_interval;     /* keepalive after this many idle seconds */
 	unsigned reconnect_timeout; /* how long operations wait for a reconnect */
-	bool hard;                  /* ... or forever */
+	int hard;                   /* ... or forever */
 	int direct_io;              /* no page cache: each read(2) and write(2) reaches us */
 
 	int foreground;

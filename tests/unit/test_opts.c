@@ -239,10 +239,33 @@ static void test_scrub(void)
 	CHECK_STR(a3, "-opassword=***");
 }
 
+/* Every flag keeps its value whatever comes after it: libfuse stores a
+ * flag option as an int, over what follows a smaller field. */
+static void test_flags_independent(void)
+{
+	struct smbfuse_opts o;
+	char *err;
+
+	CHECK_INT(parse(&o, &err, (const char *[]){ "smbfuse", "//s/x", "/mnt", "-o",
+						   "nowritebehind,stats_xattr,nounix,netbios,sign,guest,hard",
+						   NULL }),
+		  0);
+	CHECK(o.nowb);
+	CHECK(o.stats_xattr);
+	CHECK(o.nounix);
+	CHECK(o.netbios);
+	CHECK(o.sign);
+	CHECK(o.guest);
+	CHECK(o.hard);
+	g_free(err);
+	opts_free(&o);
+}
+
 int main(void)
 {
 	test_unc_forms();
 	test_stats_xattr();
+	test_flags_independent();
 	test_validation();
 	test_credentials();
 	test_scrub();

@@ -1350,6 +1350,14 @@ gint64 conn_idle_us(struct conn *c)
 	return busy ? 0 : g_get_monotonic_time() - last;
 }
 
+unsigned conn_in_flight(struct conn *c)
+{
+	g_mutex_lock(&c->lock);
+	unsigned n = c->in_flight;
+	g_mutex_unlock(&c->lock);
+	return n;
+}
+
 void conn_get_stats(struct conn *c, struct conn_stats *st)
 {
 	g_mutex_lock(&c->lock);

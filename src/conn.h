@@ -199,6 +199,9 @@ struct conn_stats {
 	uint64_t by_command[256];
 	uint64_t by_trans2[CONN_TRANS2_SUBS];
 };
+/* Requests in flight now (long-lived ones included), without copying the
+ * counters conn_get_stats does. */
+unsigned conn_in_flight(struct conn *c);
 void conn_get_stats(struct conn *c, struct conn_stats *st);
 
 #endif

@@ -11,15 +11,12 @@
  * that wanted it. */
 #include "readahead.h"
 
-#include <errno.h>
 #include <glib.h>
 #include <string.h>
 #include <sys/uio.h>
 
 #include "client_priv.h"
 #include "conn.h"
-#include "log.h"
-#include "ntstatus.h"
 #include "session.h"
 #include "smb.h"
 
@@ -87,12 +84,11 @@ struct readahead {
 static GMutex stats_lock;
 static struct readahead_stats stats;
 
+/* What was given back (bytes <= 0; taken by reserve), served and dropped. */
 static void account(int64_t bytes, uint64_t served, uint64_t dropped)
 {
 	g_mutex_lock(&stats_lock);
 	stats.bytes += (uint64_t)bytes;
-	if (stats.bytes > stats.peak_bytes)
-		stats.peak_bytes = stats.bytes;
 	stats.served += served;
 	stats.dropped += dropped;
 	g_mutex_unlock(&stats_lock);
@@ -264,10 +260,7 @@ static bool submit(struct readahead *ra, uint64_t off, uint32_t len)
 		conn_ledger_swap(was);
 	}
 	if (!g->req) {
-		account(-(int64_t)len, 0, 0);
-		for (int k = 0; k < g->nblocks; k++)
-			g_free(g->blocks[k]);
-		g_free(g);
+		seg_free(g);
 		return false;
 	}
 	g->off = off;
@@ -311,9 +304,8 @@ static void top_up(struct readahead *ra, struct client *cl, uint16_t fid, uint64
 	if (ra->window == 0)
 		ra->window = MAX(2 * (uint64_t)chunk, (uint64_t)RA_MIN_WINDOW);
 	while (at < off + size + ra->window && at < end && ra->held + chunk <= RA_HANDLE_MAX) {
-		struct conn_stats cs;
-		conn_get_stats(s->conn, &cs);
-		if (cs.in_flight >= s->max_mpx / 2u || !reserve(chunk) || !submit(ra, at, chunk))
+		if (conn_in_flight(s->conn) >= s->max_mpx / 2u || !reserve(chunk) ||
+		    !submit(ra, at, chunk))
 			break;
 		at += chunk;
 	}

@@ -203,24 +203,6 @@ static int write_full(int fd, const void *buf, size_t len)
 	return write_full2(fd, buf, len, NULL, 0);
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads len bytes into the parts of iov in order (their sizes add up to
  * at least len). */
 static int read_full_iov(int fd, const struct iovec *iov, int n, size_t len)
@@ -261,6 +243,12 @@ static int read_full_iov(int fd, const struct iovec *iov, int n, size_t len)
 		}
 	}
 	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	return read_full_iov(fd, &v, 1, len);
 }
 
 static int connect_addr(const struct addrinfo *ai, int timeout_ms)

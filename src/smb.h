@@ -252,7 +252,7 @@ int smb_read_andx_decode(const struct smb_msg *m, struct smb_read_andx_rep *r);
  * unchained reply whose DataOffset/DataLength (as smb_read_andx_decode
  * reads them) are after ByteCount and inside the frame; -EPROTO for
  * anything else (that frame is then read and parsed whole). */
-#define SMB_READ_ANDX_REP_HEAD 59
+#define SMB_READ_ANDX_REP_HEAD (SMB_HDR_LEN + 1 + 2 * 12 + 2) /* header, WordCount, 12 words, ByteCount */
 int smb_read_andx_rep_peek(const uint8_t *head, size_t head_len, uint32_t frame_len,
 			   uint16_t *mid, uint32_t *data_off, uint32_t *data_len);
 

@@ -16,9 +16,6 @@
 
 #define READ_ANDX_REQ_WCT 12
 #define READ_ANDX_REP_WCT 12
-/* Header, WordCount, 12 words, ByteCount: where a reply's data may begin. */
-#define READ_ANDX_REP_HEAD (SMB_HDR_LEN + 1 + 2 * READ_ANDX_REP_WCT + 2)
-_Static_assert(READ_ANDX_REP_HEAD == SMB_READ_ANDX_REP_HEAD, "smb.h's figure");
 #define WRITE_ANDX_REP_WCT 6
 
 int smb_read_andx_encode(struct wr *w, uint16_t fid, uint64_t offset, uint32_t count)
@@ -90,9 +87,9 @@ int smb_read_andx_rep_peek(const uint8_t *head, size_t head_len, uint32_t frame_
 {
 	struct rd rd;
 
-	if (head_len < READ_ANDX_REP_HEAD)
+	if (head_len < SMB_READ_ANDX_REP_HEAD)
 		return -EPROTO;
-	rd_init(&rd, head, READ_ANDX_REP_HEAD);
+	rd_init(&rd, head, SMB_READ_ANDX_REP_HEAD);
 	if (memcmp(rd_ptr(&rd, 4), "\xffSMB", 4) != 0 || rd_u8(&rd) != SMB_COM_READ_ANDX)
 		return -EPROTO;
 	/* Status 0 reads the same as NT status or DOS class/code. */
@@ -111,7 +108,7 @@ int smb_read_andx_rep_peek(const uint8_t *head, size_t head_len, uint32_t frame_
 	if (rd.overflow)
 		return -EPROTO;
 	uint32_t len = (uint32_t)len_hi << 16 | len_lo;
-	if (len == 0 || off < READ_ANDX_REP_HEAD || off > frame_len || len > frame_len - off)
+	if (len == 0 || off < SMB_READ_ANDX_REP_HEAD || off > frame_len || len > frame_len - off)
 		return -EPROTO;
 	*data_off = off;
 	*data_len = len;

@@ -497,18 +497,10 @@ static void names_after(struct smbfuse *fs, const char *path, int ret, bool made
 	}
 }
 
-static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+/* Asks the server for path's attributes, and caches the answer. */
+static int fetch_attr(struct smbfuse *fs, const char *path, struct stat *st)
 {
-	wb_drain_all(); /* writes queued before us land first */
-	struct smbfuse *fs = fs_get();
 	struct smb_file_info info;
-	bool negative;
-
-	if (cache_get_attr(fs->cache, path, st, &negative))
-		return negative ? -ENOENT : 0;
-	/* The kernel's lookup of a name about to be made (tar, cp). */
-	if (names_tracked(fs) && cache_name_absent(fs->cache, path))
-		return -ENOENT;
 	uint64_t ticket = cache_ticket(fs->cache);
 	int ret = TIMED(STATS_GETATTR,
 			FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info)));
@@ -520,6 +512,20 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	cache_put_attr(fs->cache, ticket, path, st);
 	note_links(fs, path, st);
 	return 0;
+}
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	wb_drain_all(); /* writes queued before us land first */
+	struct smbfuse *fs = fs_get();
+	bool negative;
+
+	if (cache_get_attr(fs->cache, path, st, &negative))
+		return negative ? -ENOENT : 0;
+	/* The kernel's lookup of a name about to be made (tar, cp). */
+	if (names_tracked(fs) && cache_name_absent(fs->cache, path))
+		return -ENOENT;
+	return fetch_attr(fs, path, st);
 }
 
 static int fs_readlink(const char *path, char *buf, size_t size)
@@ -1404,26 +1410,30 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 	return attrs_set(fs, path, ret, apply_times, set, tv[1].tv_nsec != UTIME_OMIT);
 }
 
-/* Whether the attribute cache (kept coherent by change notification and
- * oplocks, cache.c) already shows what a chmod or chown asks for: tar, cp -p
- * and rsync -a set the mode and owner a new file already has, and each
- * would cost a round trip.  Only for root or the owner, not for
+/* path's cached attributes, with the UNIX extensions: what a chmod or
+ * chown is answered or predicted from. */
+static bool cached_attrs(struct smbfuse *fs, const char *path, struct stat *st)
+{
+	bool negative;
+	return fs->unix_ext && cache_get_attr(fs->cache, path, st, &negative) && !negative;
+}
+
+/* Whether the attributes cached (st, kept coherent by change notification
+ * and oplocks, cache.c) already show what a chmod or chown asks for: tar,
+ * cp -p and rsync -a set the mode and owner a new file already has, and
+ * each would cost a round trip.  Only for root or the owner, not for
  * setuid/setgid files (a chown clears those bits), nor when uid=/gid=
  * override what is shown. */
-static bool attrs_already(struct smbfuse *fs, const char *path, bool (*same)(const struct stat *, void *),
-			  void *arg)
+static bool attrs_already(struct smbfuse *fs, const struct stat *st,
+			  bool (*same)(const struct stat *, void *), void *arg)
 {
-	struct stat st;
-	bool negative;
-	if (!fs->unix_ext || fs->opts->uid_set || fs->opts->gid_set ||
-	    !cache_get_attr(fs->cache, path, &st, &negative) || negative ||
-	    (st.st_mode & (S_ISUID | S_ISGID)))
+	if (fs->opts->uid_set || fs->opts->gid_set || (st->st_mode & (S_ISUID | S_ISGID)))
 		return false;
 	/* Anyone else must hear the server's EPERM. */
 	uid_t caller = fuse_get_context()->uid;
-	if (caller != 0 && caller != st.st_uid)
+	if (caller != 0 && caller != st->st_uid)
 		return false;
-	return same(&st, arg);
+	return same(st, arg);
 }
 
 static bool same_mode(const struct stat *st, void *arg)
@@ -1438,23 +1448,25 @@ static bool apply_mode(struct stat *st, void *arg)
 	return true;
 }
 
-/* The mode the server will make of a chmod to mode (its masks, learned:
- * modemask.h), if known; is_dir from the cached attributes.  Not for the
- * setuid, setgid and sticky bits (what becomes of them may depend on the
- * file: setgid is cleared for a caller outside the file's group), and only
- * while notification is on to correct a server whose configuration
- * changed (its echo of the chmod drops what we applied). */
-static bool chmod_result(struct smbfuse *fs, const char *path, mode_t mode, mode_t *got)
+/* What the server makes of a chmod of a file of type `type` (modemask.h;
+ * under fs->modes_lock). */
+static struct modemask *modes_of(struct smbfuse *fs, mode_t type)
 {
-	struct stat st;
-	bool negative;
-	if ((mode & 07000) || !notify_active(fs->notify) ||
-	    !cache_get_attr(fs->cache, path, &st, &negative) || negative ||
-	    (st.st_mode & 07000))
+	return S_ISDIR(type) ? &fs->dir_modes : &fs->file_modes;
+}
+
+/* The mode the server will make of a chmod to mode of the file whose
+ * cached attributes are st (its masks, learned: modemask.h), if known.
+ * Not for the setuid, setgid and sticky bits (what becomes of them may
+ * depend on the file: setgid is cleared for a caller outside the file's
+ * group), and only while notification is on to correct a server whose
+ * configuration changed (its echo of the chmod drops what we applied). */
+static bool chmod_result(struct smbfuse *fs, const struct stat *st, mode_t mode, mode_t *got)
+{
+	if ((mode & 07000) || (st->st_mode & 07000) || !notify_active(fs->notify))
 		return false;
 	g_mutex_lock(&fs->modes_lock);
-	bool known = modemask_predict(S_ISDIR(st.st_mode) ? &fs->dir_modes : &fs->file_modes, mode,
-				      got);
+	bool known = modemask_predict(modes_of(fs, st->st_mode), mode, got);
 	g_mutex_unlock(&fs->modes_lock);
 	return known && !(*got & 07000);
 }
@@ -1463,9 +1475,10 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	wb_drain_all(); /* writes queued before us land first */
 	struct smbfuse *fs = fs_get();
-	bool is_dir = false;
+	struct stat st;
+	bool cached = cached_attrs(fs, path, &st);
 
-	if (attrs_already(fs, path, same_mode, &mode))
+	if (cached && attrs_already(fs, &st, same_mode, &mode))
 		return 0;
 
 	if (!fs->unix_ext) {
@@ -1473,15 +1486,14 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 		int ret = FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info));
 		if (ret < 0)
 			return ret;
-		is_dir = info.is_dir;
 		return refreshed(fs, path,
 				 FORGET_FILE(fs, path,
 					     TIMED(STATS_CHMOD,
 						   FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
-							   client_chmod(cl, path, mode, is_dir)))));
+							   client_chmod(cl, path, mode, info.is_dir)))));
 	}
 	mode_t result;
-	bool known = chmod_result(fs, path, mode, &result);
+	bool known = cached && chmod_result(fs, &st, mode, &result);
 	int ret = TIMED(STATS_CHMOD, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 					     client_chmod(cl, path, mode, false)));
 	if (ret < 0 || known)
@@ -1489,16 +1501,10 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	/* Samba stores (mode & "create mask") | "force create mode", which we
 	 * cannot see: ask what it made of it, and learn. */
 	cache_invalidate_file(fs->cache, path);
-	uint64_t ticket = cache_ticket(fs->cache);
-	struct smb_file_info info;
-	if (FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_getattr(cl, path, &info)) == 0) {
-		struct stat st;
-		fs_stat_from_info(fs, &info, &st);
+	if (fetch_attr(fs, path, &st) == 0) {
 		g_mutex_lock(&fs->modes_lock);
-		modemask_learn(S_ISDIR(st.st_mode) ? &fs->dir_modes : &fs->file_modes, mode,
-			       st.st_mode);
+		modemask_learn(modes_of(fs, st.st_mode), mode, st.st_mode);
 		g_mutex_unlock(&fs->modes_lock);
-		cache_put_attr(fs->cache, ticket, path, &st);
 	}
 	return refreshed(fs, path, 0);
 }
@@ -1526,7 +1532,8 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 		return -EPERM;
 	}
 	struct owner_change o = { .opts = fs->opts, .uid = uid, .gid = gid };
-	if (attrs_already(fs, path, same_owner, &o))
+	struct stat st;
+	if (cached_attrs(fs, path, &st) && attrs_already(fs, &st, same_owner, &o))
 		return 0;
 	int ret = TIMED(STATS_CHOWN, FS_CALL(fs, POOL_OP_REDO, NO_ERRNO, NO_ERRNO,
 					     client_chown(cl, path, uid, gid)));

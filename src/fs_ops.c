@@ -479,22 +479,20 @@ static bool names_tracked(struct smbfuse *fs)
 	return fs->unix_ext && notify_active(fs->notify);
 }
 
-/* What a change of the namespace through the mount (ret its result) did to
- * the set of names of path's directory: made (create, mkdir, link, a
- * rename's target) or removed (unlink, rmdir, a rename's source).  An
- * outcome it cannot tell forgets the set. */
-static void names_after(struct smbfuse *fs, const char *path, int ret, bool made)
+/* What making path through the mount (create, mkdir, link, symlink; ret
+ * its result) did to the set of names of its directory.  An outcome it
+ * cannot tell forgets the set; so does every removal (unlink, rmdir, a
+ * rename's source: cache_names_forget), as another client may have made
+ * the name again since and told us before this answer came (the watcher
+ * runs apart). */
+static void names_made(struct smbfuse *fs, const char *path, int ret)
 {
-	if (made && ret == 0) {
+	if (ret == 0)
 		cache_names_add(fs->cache, path, false);
-	} else if (made && ret == -EEXIST) {
+	else if (ret == -EEXIST)
 		cache_names_add(fs->cache, path, true); /* (not a set begun for it) */
-	} else {
-		/* A removal too: another client may have made the name again
-		 * since, and told us before this answer came (the watcher runs
-		 * apart); what the set should hold is not known. */
+	else
 		cache_names_forget(fs->cache, path);
-	}
 }
 
 /* Asks the server for path's attributes, and caches the answer. */
@@ -1032,7 +1030,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	} else if (ret == 0) {
 		cache_invalidate(fs->cache, path);
 	}
-	names_after(fs, path, ret, true);
+	names_made(fs, path, ret);
 	return handle_opened(fs, path, ret, s, fid, fi->flags, &id, ticket, fi);
 }
 
@@ -1203,7 +1201,7 @@ static int fs_unlink(const char *path)
 	char **others = linknames_others(fs->links, path);
 	int ret = FORGET(fs, path, TIMED(STATS_UNLINK, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
 							       client_unlink(cl, path))));
-	names_after(fs, path, ret, false);
+	cache_names_forget(fs->cache, path);
 	if (ret == 0) {
 		linknames_forget(fs->links, path);
 		invalidate_names(fs, others);
@@ -1226,7 +1224,7 @@ static int fs_mkdir(const char *path, mode_t mode)
 							      client_mkdir(cl, path, mode, &own))));
 	if (ret == 0)
 		cache_names_ready(fs->cache, path);
-	names_after(fs, path, ret, true);
+	names_made(fs, path, ret);
 	return ret;
 }
 
@@ -1235,7 +1233,7 @@ static int fs_rmdir(const char *path)
 	struct smbfuse *fs = fs_get();
 	int ret = FORGET(fs, path, TIMED(STATS_RMDIR, FS_CALL(fs, POOL_OP_ONCE, -ENOENT, NO_ERRNO,
 							      client_rmdir(cl, path))));
-	names_after(fs, path, ret, false);
+	cache_names_forget(fs->cache, path);
 	return ret;
 }
 
@@ -1268,7 +1266,7 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 	cache_invalidate(fs->cache, from);
 	cache_invalidate(fs->cache, to);
 	/* The target may have replaced an (empty) directory with sets. */
-	names_after(fs, from, ret, false);
+	cache_names_forget(fs->cache, from);
 	if (ret == 0)
 		cache_names_add(fs->cache, to, true);
 	else
@@ -1546,7 +1544,7 @@ static int fs_symlink(const char *target, const char *path)
 	struct client_owner own = caller_owner(fs);
 	int ret = FORGET(fs, path, TIMED(STATS_SYMLINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 								client_symlink(cl, target, path, &own))));
-	names_after(fs, path, ret, true);
+	names_made(fs, path, ret);
 	return ret;
 }
 
@@ -1556,7 +1554,7 @@ static int fs_link(const char *from, const char *to)
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 					    client_link(cl, from, to)));
-	names_after(fs, to, ret, true);
+	names_made(fs, to, ret);
 	cache_invalidate(fs->cache, from); /* its link count changed */
 	cache_invalidate(fs->cache, to);
 	/* The link count changed for every name, the old one included
@@ -1572,7 +1570,7 @@ static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 	struct client_owner own = caller_owner(fs);
 	int ret = FORGET(fs, path, TIMED(STATS_MKNOD, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 							      client_mknod(cl, path, mode, rdev, &own))));
-	names_after(fs, path, ret, true);
+	names_made(fs, path, ret);
 	return ret;
 }
 
@@ -1711,36 +1709,35 @@ static bool held_exclusively(struct smbfuse *fs, const char *path)
 static void names_changed(struct smbfuse *fs, const char *path, uint32_t action)
 {
 	bool ambiguous = action & NOTIFY_AMBIGUOUS;
-	action &= ~NOTIFY_AMBIGUOUS;
-	if (ambiguous) {
-		if (action == FILE_ACTION_RENAMED_NEW_NAME)
-			cache_names_remove(fs->cache, path); /* sets of what it replaced */
-		if (action == FILE_ACTION_ADDED || action == FILE_ACTION_RENAMED_NEW_NAME)
-			cache_names_ambiguous(fs->cache, path, true);
-		else if (action != FILE_ACTION_MODIFIED && action != FILE_ACTION_ADDED_STREAM &&
-			 action != FILE_ACTION_REMOVED_STREAM &&
-			 action != FILE_ACTION_MODIFIED_STREAM)
-			cache_names_ambiguous(fs->cache, path, false);
-		return;
-	}
-	switch (action) {
-	case FILE_ACTION_ADDED:
-		cache_names_add(fs->cache, path, false);
-		break;
-	case FILE_ACTION_RENAMED_NEW_NAME:
-		cache_names_add(fs->cache, path, true);
-		break;
-	case FILE_ACTION_REMOVED:
-	case FILE_ACTION_RENAMED_OLD_NAME:
-		cache_names_remove(fs->cache, path);
-		break;
-	case FILE_ACTION_MODIFIED:
+	switch (action & ~NOTIFY_AMBIGUOUS) {
+	case FILE_ACTION_MODIFIED: /* the names stay */
 	case FILE_ACTION_ADDED_STREAM:
 	case FILE_ACTION_REMOVED_STREAM:
 	case FILE_ACTION_MODIFIED_STREAM:
 		break;
-	default: /* NOTIFY_ANY, or an action we do not know */
-		cache_names_forget(fs->cache, path);
+	case FILE_ACTION_ADDED:
+		if (ambiguous)
+			cache_names_ambiguous(fs->cache, path, true);
+		else
+			cache_names_add(fs->cache, path, false);
+		break;
+	case FILE_ACTION_RENAMED_NEW_NAME: /* may replace what had sets */
+		if (ambiguous) {
+			cache_names_remove(fs->cache, path);
+			cache_names_ambiguous(fs->cache, path, true);
+		} else {
+			cache_names_add(fs->cache, path, true);
+		}
+		break;
+	case FILE_ACTION_REMOVED:
+	case FILE_ACTION_RENAMED_OLD_NAME:
+	default: /* also NOTIFY_ANY, or an action we do not know */
+		if (ambiguous)
+			cache_names_ambiguous(fs->cache, path, false);
+		else if (action == FILE_ACTION_REMOVED || action == FILE_ACTION_RENAMED_OLD_NAME)
+			cache_names_remove(fs->cache, path);
+		else
+			cache_names_forget(fs->cache, path);
 	}
 }
 

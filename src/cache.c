@@ -446,21 +446,29 @@ static struct named_dir *parent_names_locked(struct cache *c, const char *path,
 }
 
 /* Forgets the sets of path and of the directories below it. */
-static void forget_below_locked(struct cache *c, const char *path)
+/* Forgets every set whose path matches (its names leave the count). */
+static void named_remove_if_locked(struct cache *c, bool (*match)(const char *, void *),
+				   void *arg)
 {
-	named_remove_locked(c, path);
-	size_t n = strlen(path);
-	bool root = strcmp(path, "/") == 0;
 	GHashTableIter it;
 	gpointer key, value;
 	g_hash_table_iter_init(&it, c->named);
 	while (g_hash_table_iter_next(&it, &key, &value)) {
-		const char *k = key;
-		if (root || (strncmp(k, path, n) == 0 && k[n] == '/')) {
+		if (match(key, arg)) {
 			c->names_held -= g_hash_table_size(((struct named_dir *)value)->names);
 			g_hash_table_iter_remove(&it);
 		}
 	}
+}
+
+static bool path_at_or_below(const char *key, void *path)
+{
+	return at_or_below(key, path, strlen(path));
+}
+
+static void forget_below_locked(struct cache *c, const char *path)
+{
+	named_remove_if_locked(c, path_at_or_below, (void *)path);
 }
 
 void cache_names_created(struct cache *c, const char *dir)
@@ -552,20 +560,18 @@ bool cache_name_absent(struct cache *c, const char *path)
 	return absent;
 }
 
+static bool has_backslash(const char *key, void *unused)
+{
+	(void)unused;
+	return strchr(key, '\\') != NULL;
+}
+
 void cache_names_ambiguous(struct cache *c, const char *path, bool added)
 {
 	g_mutex_lock(&c->lock);
 	/* A set of a directory whose own name holds a backslash may be any
 	 * reading's parent. */
-	GHashTableIter it;
-	gpointer key, value;
-	g_hash_table_iter_init(&it, c->named);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		if (strchr(key, '\\')) {
-			c->names_held -= g_hash_table_size(((struct named_dir *)value)->names);
-			g_hash_table_iter_remove(&it);
-		}
-	}
+	named_remove_if_locked(c, has_backslash, NULL);
 	/* Every ancestor of path is the parent of one reading, whose name is
 	 * the rest of path with its slashes read as backslashes. */
 	char *anc = g_strdup(path);

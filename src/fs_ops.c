@@ -576,18 +576,16 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 	return client_readdir(cl, path, collect_entry, cc);
 }
 
-/* Lists path into a fresh array (*entries), or takes the cached listing
- * (*cached). */
-static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries, bool *cached)
+/* Lists path into a fresh array (*entries): 0, or 1 when it is the cached
+ * listing; or -errno. */
+static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries)
 {
 	struct collect_ctx cc = { .fs = fs, .dir = path };
 
-	*cached = false;
+	wb_drain_all(); /* writes queued before us land first */
 	*entries = cache_get_dir(fs->cache, path);
-	if (*entries) {
-		*cached = true;
-		return 0;
-	}
+	if (*entries)
+		return 1;
 	uint64_t ticket = cache_ticket(fs->cache);
 	cc.entries = cache_dirents_new();
 	int ret = TIMED(STATS_OPENDIR,
@@ -606,7 +604,6 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
 	struct dir_listing *dl = g_new0(struct dir_listing, 1);
-	bool cached = false;
 
 	if (fi->flags & SMBFUSE_STATS_OPEN_FLAG) {
 		/* smbfuse --stats, which reads no entries: fs_readdir lists if
@@ -619,12 +616,12 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 	/* The kernel keeps the listing's pages as long as ours is valid: both
 	 * are dropped together (a change seen or the TTL over). */
 	fi->cache_readdir = cache_ttl_ms(fs->cache) > 0;
-	int ret = fetch_listing(fs, path, &dl->entries, &cached);
+	int ret = fetch_listing(fs, path, &dl->entries);
 	if (ret < 0) {
 		g_free(dl);
 		return ret;
 	}
-	fi->keep_cache = cached;
+	fi->keep_cache = ret == 1;
 out:
 	fi->fh = (uint64_t)(uintptr_t)dl;
 	return 0;
@@ -633,13 +630,11 @@ out:
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	wb_drain_all(); /* writes queued before us land first */
 	struct dir_listing *dl = (struct dir_listing *)(uintptr_t)fi->fh;
 	enum fuse_fill_dir_flags fill = (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0;
-	bool cached;
 
 	if (!dl->entries) {
-		int ret = fetch_listing(fs_get(), path, &dl->entries, &cached);
+		int ret = fetch_listing(fs_get(), path, &dl->entries);
 		if (ret < 0)
 			return ret;
 	}

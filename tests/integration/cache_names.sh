@@ -26,7 +26,7 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 require_prereqs
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 
-qpi() { rc_stats "$1" | awk '/^requests.TRANS2_QUERY_PATH_INFORMATION:/ { n = $2 } END { print n + 0 }'; }
+qpi() { stat_count "$1" requests.TRANS2_QUERY_PATH_INFORMATION; }
 absent() { rc_stat_value "$1" cache.absent_names; }
 # lookups DIR N: stat N names that do not exist in DIR; all must fail.
 lookups() {

@@ -31,6 +31,8 @@
 #   smbfuse_mount_daemon MNT [ARGS...]      the usual way; finds the daemon
 #   smbfuse_umount MNT                      fusermount3 -u; the process must exit
 #   smbfuse_stats MNT                       the counters (smbfuse --stats), or fail
+#   stat_in FILE KEY   requests_in FILE [REGEX]   stat_count MNT KEY
+#                                           one counter / requests summed
 #   smbfuse_try OUT MNT [ARGS...]           may fail: status in TRY_RC
 #     (SMB_UNC=//host:port/share before any of these three picks the share)
 #   is_mounted PATH   pids_for_mount MNT   register_helper PID
@@ -622,14 +624,24 @@ smbfuse_mount_daemon() {
 	SMBFUSE_PID=${pids[0]} SMBFUSE_LOG=$log
 }
 
-# smbfuse_umount MNT: fusermount3 -u (lazy as a last resort, which fails the
-# test); the smbfuse process must then exit within 15 s, and if we started
-# it with -f, with status 0.
 # smbfuse_stats MNT: the mount's counters (smbfuse --stats), or fail.
 smbfuse_stats() {
 	timeout 30 "$SMBFUSE" --stats "$1" || fail "cannot read the counters of $1"
 }
+# stat_in FILE KEY: KEY's value in FILE (what smbfuse_stats printed; - for
+# standard input), 0 when absent (counters show once non-zero).
+stat_in() { awk -F': ' -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$1"; }
+# requests_in FILE [REGEX]: the requests.* counters in FILE summed, without
+# those whose name matches REGEX.
+requests_in() {
+	awk -F': ' -v skip="${2:-^$}" '/^requests\./ && $1 !~ skip { n += $2 } END { print n + 0 }' "$1"
+}
+# stat_count MNT KEY: KEY's value among MNT's counters now.
+stat_count() { smbfuse_stats "$1" | stat_in - "$2"; }
 
+# smbfuse_umount MNT: fusermount3 -u (lazy as a last resort, which fails the
+# test); the smbfuse process must then exit within 15 s, and if we started
+# it with -f, with status 0.
 smbfuse_umount() {
 	local mnt=$1 pid log i rc lazy=0
 	pid=${_T_MOUNT_PID[$mnt]:-}

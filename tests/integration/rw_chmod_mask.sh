@@ -22,7 +22,7 @@ smb_start 'share:create mask = 0750' 'share:force create mode = 0004' \
 mnt=$(new_mountpoint m)
 smbfuse_mount_daemon "$mnt" -o "username=$SMB_USER,password=$SMB_PASS,actimeo=60"
 
-qpi() { smbfuse_stats "$mnt" | awk '/^requests.TRANS2_QUERY_PATH_INFORMATION:/ { n = $2 } END { print n + 0 }'; }
+qpi() { stat_count "$mnt" requests.TRANS2_QUERY_PATH_INFORMATION; }
 # check NAME MODE: after chmod MODE, the mount shows what the server stored.
 check() {
 	chmod "$2" "$mnt/$1" || fail "chmod $2 $1"

@@ -27,8 +27,6 @@ mnt=$(new_mountpoint head)
 mount_rw "$mnt"
 M=$mnt
 
-counter() { awk -v k="$1:" '$1 == k { v = $2 } END { print v + 0 }' "$2"; }
-
 # ---- 1, 2: changes through the mount itself
 python3 - "$M" >"$T_ROOT/local.out" 2>&1 <<'EOF' || { show_file "$T_ROOT/local.out"; fail "changes through the mount"; }
 import os, sys
@@ -79,10 +77,10 @@ for i in 1 2 3 4 5; do
 	# The server breaks the oplock of our open before its write goes on
 	# (a batch one) or as it does (level II, MS-CIFS 3.3.4.2): wait for
 	# the break to have arrived, at most 10 s.
-	b0=$(counter oplock_breaks "$T_ROOT/s.before")
+	b0=$(stat_in "$T_ROOT/s.before" oplock_breaks)
 	for _ in $(seq 100); do
 		smbfuse_stats "$M" >"$T_ROOT/s.after"
-		[ "$(counter oplock_breaks "$T_ROOT/s.after")" -gt "$b0" ] && break
+		[ "$(stat_in "$T_ROOT/s.after" oplock_breaks)" -gt "$b0" ] && break
 		sleep 0.1
 	done
 	got=$(python3 -c 'import os; print(os.pread(7, 4096, 0).decode(), end="")')
@@ -97,8 +95,8 @@ head -c 3000 /dev/urandom >"$S/small.bin"
 smbfuse_stats "$M" >"$T_ROOT/s.before"
 cmp -s "$S/small.bin" "$M/small.bin" || fail "small.bin read through the mount differs"
 smbfuse_stats "$M" >"$T_ROOT/s.after"
-r0=$(counter requests.READ_ANDX "$T_ROOT/s.before")
-r1=$(counter requests.READ_ANDX "$T_ROOT/s.after")
+r0=$(stat_in "$T_ROOT/s.before" requests.READ_ANDX)
+r1=$(stat_in "$T_ROOT/s.after" requests.READ_ANDX)
 check_eq "READ_ANDX requests for a 3000-byte file read whole" 0 "$((r1 - r0))"
 note "a small file read whole with its open: no READ_ANDX"
 smbfuse_umount "$M"

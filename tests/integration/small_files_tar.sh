@@ -58,11 +58,6 @@ same_files() {
 	diff -r "$ref/dst" "$2/dst" >"$T_ROOT/diff" 2>&1 || { show_file "$T_ROOT/diff"; fail "$1: contents differ"; }
 }
 
-# requests FILE [REGEX-TO-LEAVE-OUT]: the sum of the requests.* counters.
-requests() {
-	awk -v skip="${2:-^$}" '/^requests\./ && $1 !~ skip { n += $2 } END { print n + 0 }' "$1"
-}
-
 # actimeo=60: on a slow machine (sanitizers, valgrind) a file's steps may
 # take longer than the default second, and the counts must not depend on
 # timing.
@@ -93,11 +88,11 @@ same_files "tar -x, in the share" "$SHARE_DIR"
 # setattr and the create were followed by a QUERY_PATH_INFO (about 9.7 per
 # file), the getattr after the times was asked (8), and every lookup of a
 # new name (7).
-x_all=$(( $(requests "$T_ROOT/x.after" 'NT_TRANSACT') - $(requests "$T_ROOT/x.before" 'NT_TRANSACT') ))
-x_w=$(( $(awk '/^requests.WRITE_ANDX:/ { print $2 }' "$T_ROOT/x.after") + 0 ))
+x_all=$(( $(requests_in "$T_ROOT/x.after" 'NT_TRANSACT') - $(requests_in "$T_ROOT/x.before" 'NT_TRANSACT') ))
+x_w=$(stat_in "$T_ROOT/x.after" requests.WRITE_ANDX)
 x_other=$((x_all - x_w))
-x_q=$(( $(awk '/^requests.TRANS2_QUERY_PATH_INFORMATION:/ { print $2 }' "$T_ROOT/x.after") + 0 -
-	 $(awk '/^requests.TRANS2_QUERY_PATH_INFORMATION:/ { print $2 }' "$T_ROOT/x.before") - 0 ))
+x_q=$(( $(stat_in "$T_ROOT/x.after" requests.TRANS2_QUERY_PATH_INFORMATION) -
+	 $(stat_in "$T_ROOT/x.before" requests.TRANS2_QUERY_PATH_INFORMATION) ))
 note "tar -x: $x_all requests for $N files ($x_w WRITE_ANDX, $x_q QUERY_PATH_INFORMATION, $x_other others)"
 # Of those, a QUERY_PATH_INFORMATION is the re-query after a chmod of a mode
 # not yet learnt, and a getattr after a notification dropped an entry: none
@@ -125,7 +120,7 @@ same_files "tar -c, read back" "$back"
 # rest; the listings a few FIND_FIRST2/NEXT2, and a getattr may come again
 # when the kernel's attributes expire.  Before: a POSIX open, a READ_ANDX
 # and a CLOSE for every file (3 per file).
-c_all=$(( $(requests "$T_ROOT/c.after" 'NT_TRANSACT') - $(requests "$T_ROOT/c.before" 'NT_TRANSACT') ))
+c_all=$(( $(requests_in "$T_ROOT/c.after" 'NT_TRANSACT') - $(requests_in "$T_ROOT/c.before" 'NT_TRANSACT') ))
 note "tar -c: $c_all requests for $N files"
 bound=$((2 * N + 3 * N_BIG + N / 4 + 20))
 [ "$c_all" -le "$bound" ] ||

@@ -20,12 +20,10 @@ N=2000
 mkdir -p "$SHARE_DIR/d" "$SHARE_DIR/sub"
 (cd "$SHARE_DIR/d" && seq -f 'file%05g' 1 "$N" | xargs touch) || fail "creating $N files"
 
-# stat_of KEY FILE: its value, 0 when absent (counters show once non-zero).
-stat_of() { awk -F': ' -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$2"; }
 # own_requests FILE: requests.* summed, but the change watcher's NT_TRANSACT
 # and keepalive ECHOs, which run on their own.
-own_requests() { awk -F': ' '/^requests\./ && $1 !~ /NT_TRANSACT|ECHO/ { n += $2 } END { print n + 0 }' "$1"; }
-finds() { echo $(($(stat_of requests.TRANS2_FIND_FIRST2 "$1") + $(stat_of requests.TRANS2_FIND_NEXT2 "$1"))); }
+own_requests() { requests_in "$1" 'NT_TRANSACT|ECHO'; }
+finds() { echo $(($(stat_in "$1" requests.TRANS2_FIND_FIRST2) + $(stat_in "$1" requests.TRANS2_FIND_NEXT2))); }
 # expect_refusal WHAT REGEX PATH: --stats fails in time, saying REGEX.
 expect_refusal() {
 	local start rc
@@ -51,7 +49,7 @@ done
 check_contains "stats: server" "$T_ROOT/s0" "^server: 127\.0\.0\.1 port $SMB_PORT$"
 "$SMBFUSE" --stats "$mnt" >"$T_ROOT/s1" || fail "smbfuse --stats (again) failed"
 check_eq "requests sent while reading the stats twice" "$(own_requests "$T_ROOT/s0")" "$(own_requests "$T_ROOT/s1")"
-check_eq "directory listings while reading the stats" 0 "$(stat_of op.opendir.count "$T_ROOT/s1")"
+check_eq "directory listings while reading the stats" 0 "$(stat_in "$T_ROOT/s1" op.opendir.count)"
 note "--stats ok ($(wc -l <"$T_ROOT/s1") lines), no request to the server"
 
 # 2. refusals

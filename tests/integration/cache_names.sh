@@ -24,7 +24,6 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=cache_lib.sh
 . "$(dirname "$0")/cache_lib.sh"
 require_prereqs
-command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 
 qpi() { stat_count "$1" requests.TRANS2_QUERY_PATH_INFORMATION; }
 absent() { rc_stat_value "$1" cache.absent_names; }
@@ -105,14 +104,12 @@ within "B: a file made on the server's own disk (actimeo=1)" stat "$m/nest/deepe
 smbfuse_umount "$m"
 
 # ---------------------------------------------------------------- C
-for opt in actimeo=0; do
-	m=$(new_mountpoint "C0")
-	rc_mount "$m" "$opt"
-	mkdir "$m/c" || fail "C: mkdir"
-	lookups "$m/c" 5
-	check_eq "C ($opt): lookups answered from a set" 0 "$(absent "$m")"
-	smbfuse_umount "$m"
-done
+m=$(new_mountpoint "C0")
+rc_mount "$m" actimeo=0
+mkdir "$m/c" || fail "C: mkdir"
+lookups "$m/c" 5
+check_eq "C (actimeo=0): lookups answered from a set" 0 "$(absent "$m")"
+smbfuse_umount "$m"
 smb_stop
 smb_start 'change notify = no'
 S=$SHARE_DIR

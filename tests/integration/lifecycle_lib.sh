@@ -29,6 +29,9 @@
 #                             after 3 s, wait for the op (lc_op_wait, 60 s),
 #                             then 1 s more (the CONTed child has run what
 #                             it had queued)
+#   lc_bad_check MSG          print every problem in the array bad, then
+#                             fail with MSG (nothing when it is empty)
+#   lc_ready LABEL PATH       the mount answers a stat of PATH (within 20 s)
 #   lc_proxy_start TARGET_PORT   smbproxy.py (an SMB-aware proxy that can
 #                             tamper with one reply); sets PROXY_PORT,
 #                             PROXY_PID, PROXY_LOG
@@ -177,5 +180,5 @@ lc_bad_check() {
 	fail "$1"
 }
 
-# lc_ready LABEL PATH: the mount answers a stat of PATH again (20 tries).
+# lc_ready LABEL PATH: the mount answers a stat of PATH again (within 20 s).
 lc_ready() { rc_retry "$1: mount usable" 20 stat "$2"; }

@@ -13,10 +13,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/reconnect_lib.sh"
 
 require_prereqs
-command -v python3 >/dev/null || skip "python3 not installed"
 smb_start 'oplocks = no' 'level2 oplocks = no' 'change notify = no'
 S=$SHARE_DIR
-head -c $((16 << 20)) /dev/zero >"$S/f.bin"
 
 # read_with_change MNT: reads f.bin in 128 KiB pieces; at 8 MiB another
 # writer (on the server's disk) puts 1 MiB of 0xff at 10 MiB; prints the

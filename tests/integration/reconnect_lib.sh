@@ -25,6 +25,8 @@
 #   rc_proxy_start TARGET_PORT [IDLE] [--reset]   dropproxy.py; sets PROXY_PORT,
 #                                PROXY_PID, PROXY_LOG
 #   rc_proxy_drop                SIGUSR1: the proxy closes every connection
+#   rc_delay_start TARGET_PORT RTT_MS   contrib/delayproxy.c adding RTT_MS of
+#                                round-trip time; sets DELAY_PORT
 #   rc_timed OUT CMD...          run CMD (stdout+stderr to OUT); RC_RC = its
 #                                status, RC_MS = how long it took (ms)
 #   rc_retry WHAT SECONDS CMD... run CMD until it succeeds (bounded), else fail

@@ -18,7 +18,6 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/reconnect_lib.sh"
 
 require_prereqs
-command -v python3 >/dev/null || skip "python3 not installed"
 smb_start
 mnt=$(new_mountpoint wbr)
 HOLD_MS=1500

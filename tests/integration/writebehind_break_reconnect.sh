@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# writebehind_break_reconnect_hang.sh - an oplock break that arrives while
+# writebehind_break_reconnect.sh - an oplock break that arrives while
 # writes are queued, and the connection dropping while the break handler
 # waits for them (wb_drain in fs_server_event, on the connection's event
 # thread).  The queue's worker re-opens the handle (fs_handle_bind -> reopen,

@@ -203,14 +203,22 @@ static bool merge_locked(struct wb *q, const char *path, const void *buf, size_t
 	return true;
 }
 
+/* Not queued: what is queued on q goes first, then the caller writes
+ * (returns 0, or q's error). */
+static int direct_locked(struct wb *q)
+{
+	int ret = drain_locked(q, next_seq, NULL, NULL);
+	if (ret == 0)
+		stats.direct++;
+	return ret;
+}
+
 int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off)
 {
 	if (!q)
 		return 0;
-	if (len == 0 || len > WB_WINDOW) {
-		int err = wb_drain(q, NULL, NULL);
-		return err ? err : 0;
-	}
+	if (len == 0 || len > WB_WINDOW)
+		return wb_drain(q, NULL, NULL);
 
 	g_mutex_lock(&lock);
 	int ret = q->error;
@@ -218,9 +226,7 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 		goto out;
 	if (stats.bytes + len > WB_BUDGET) {
 		/* Over the budget: at once, after what is queued here. */
-		ret = drain_locked(q, next_seq, NULL, NULL);
-		if (ret == 0)
-			stats.direct++;
+		ret = direct_locked(q);
 		goto out;
 	}
 	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error && !q->stopped)
@@ -232,9 +238,7 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 	 * break, whose answer must not leave this behind), or others took
 	 * the budget. */
 	if (q->stopped || stats.bytes + len > WB_BUDGET) {
-		ret = drain_locked(q, next_seq, NULL, NULL);
-		if (ret == 0)
-			stats.direct++;
+		ret = direct_locked(q);
 		goto out;
 	}
 	/* The copy is made under the lock: one copy, whichever way. */
@@ -286,8 +290,7 @@ int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg)
 void wb_drain_all(void)
 {
 	if (!g_atomic_int_get(&undone))
-		return;
-	setup();
+		return; /* (and so wb_new has run setup) */
 	g_mutex_lock(&lock);
 	uint64_t target = next_seq;
 	bool waited = false;

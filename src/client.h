@@ -58,6 +58,7 @@ struct client_open_info {
 	uint64_t size;
 	uint8_t oplock;
 	bool created;
+	bool nt_create; /* it came from NT_CREATE_ANDX (its identity: create_time) */
 	/* The reply described the file completely (a POSIX open's UNIX_BASIC
 	 * information, or NT_CREATE_ANDX's for a file it created): what a
 	 * getattr would return right after the open. */

@@ -73,6 +73,7 @@ static uint32_t nt_access(int flags)
 /* What an NT_CREATE_ANDX reply says about the file it opened. */
 static void nt_create_info(const struct smb_nt_create_rep *rep, struct client_open_info *id)
 {
+	id->nt_create = true;
 	id->created = rep->create_action == CREATE_ACTION_CREATED;
 	id->create_time = rep->create_time;
 	id->write_time = rep->write_time;

@@ -177,10 +177,9 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	cl.session = s;
 	conn_ledger_begin(&ledger, false);
 	/* Compare like with like: an open that used NT_CREATE_ANDX where a
-	 * POSIX open would have (client_open_head) has a create time to
-	 * compare, no unique id. */
-	if (!h->id.unique_id && h->id.create_time && cl.open_cmd == OPEN_CMD_AUTO &&
-	    (s->server_caps & CAP_NT_SMBS))
+	 * POSIX open would have (client_open_head), and took no unique id from
+	 * the cache (head_take_identity), has a create time to compare. */
+	if (h->id.nt_create && !h->id.unique_id && cl.open_cmd == OPEN_CMD_AUTO)
 		cl.open_cmd = OPEN_CMD_NTCREATE;
 	ret = client_open(&cl, path, h->reopen_flags, &fid, &id);
 	conn_ledger_end();

@@ -31,6 +31,7 @@
 #   smbfuse_mount_daemon MNT [ARGS...]      the usual way; finds the daemon
 #   smbfuse_umount MNT                      fusermount3 -u; the process must exit
 #   smbfuse_stats MNT                       the counters (smbfuse --stats), or fail
+#   wait_file FILE SECONDS [PID]            FILE exists in time (status)
 #   stat_in FILE KEY   requests_in FILE [REGEX]   stat_count MNT KEY
 #                                           one counter / requests summed
 #   smbfuse_try OUT MNT [ARGS...]           may fail: status in TRY_RC
@@ -622,6 +623,18 @@ smbfuse_mount_daemon() {
 	[ "${#pids[@]}" = 1 ] || fail "expected one smbfuse daemon for $mnt, found: ${pids[*]:-none}"
 	_T_MOUNT_PID[$mnt]=${pids[0]} _T_MOUNT_LOG[$mnt]=$log _T_MOUNT_CHILD[$mnt]=0
 	SMBFUSE_PID=${pids[0]} SMBFUSE_LOG=$log
+}
+
+# wait_file FILE SECONDS [PID]: wait for FILE to exist (bounded; gives up
+# early if PID has ended); status 1 if it does not.
+wait_file() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ -e "$1" ] && return 0
+		[ -n "${3:-}" ] && ! _t_alive "$3" && break
+		sleep 0.1
+	done
+	[ -e "$1" ]
 }
 
 # smbfuse_stats MNT: the mount's counters (smbfuse --stats), or fail.

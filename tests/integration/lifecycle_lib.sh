@@ -18,8 +18,6 @@
 #                             does its preparation (pwrite: the open), then
 #                             waits for lc_op_go (lc_op_start returns once
 #                             it is ready)
-#   lc_wait_file FILE SECONDS [PID]   wait for FILE to exist (bounded; gives
-#                             up early if PID has ended); status 1 if not
 #   lc_op_go                  let the prepared op run; LC_OP_T0 = now
 #   lc_op_wait WHAT SECONDS   wait for it (bounded); LC_OP_RES = OK, an
 #                             errno name, KILLED (timeout 60 hit) or HUNG
@@ -86,7 +84,7 @@ lc_op_start() {
 		timeout -k 5 60 python3 "$LC_OP" --ready "$LC_OP_CTL.ready" --go "$LC_OP_CTL.go" "$@" >"$LC_OP_OUT" 2>&1 &
 		LC_OP_PID=$!
 		register_helper "$LC_OP_PID"
-		lc_wait_file "$LC_OP_CTL.ready" 30 "$LC_OP_PID" && return 0
+		wait_file "$LC_OP_CTL.ready" 30 "$LC_OP_PID" && return 0
 		show_file "$LC_OP_OUT"
 		fail "$name: lcop.py $* did not get ready (30 s, or it exited)"
 	fi
@@ -94,16 +92,6 @@ lc_op_start() {
 	timeout -k 5 60 python3 "$LC_OP" "$@" >"$LC_OP_OUT" 2>&1 &
 	LC_OP_PID=$!
 	register_helper "$LC_OP_PID"
-}
-
-lc_wait_file() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ -e "$1" ] && return 0
-		[ -n "${3:-}" ] && ! _t_alive "$3" && break
-		sleep 0.1
-	done
-	[ -e "$1" ]
 }
 
 lc_op_go() {

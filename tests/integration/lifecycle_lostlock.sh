@@ -82,7 +82,7 @@ locker() {
 	timeout 120 python3 "$T_ROOT/locker.py" "$2/lock.bin" "$C" "$1" "$3" >"$T_ROOT/$1.out" 2>&1 &
 	LOCKER_PID=$!
 	register_helper "$LOCKER_PID"
-	lc_wait_file "$C/$1.ready" 30 "$LOCKER_PID" && return 0
+	wait_file "$C/$1.ready" 30 "$LOCKER_PID" && return 0
 	show_file "$T_ROOT/$1.out"
 	fail "locker $1 did not get ready"
 }
@@ -109,11 +109,11 @@ done
 [ "$ok" = 1 ] || { show_file "$T_ROOT/other.out"; fail "the other client could not take the lock after A's server side was killed (try $try)"; }
 note "the other client (mount B) holds the lock now"
 : >"$C/other.go" # B writes BBBB under its lock
-lc_wait_file "$C/other.done" 30 || fail "the other client's write did not finish"
+wait_file "$C/other.done" 30 || fail "the other client's write did not finish"
 check_eq "the other client's write" "write OK" "$(sed -n 2p "$T_ROOT/other.out")"
 
 : >"$C/first.go" # A writes through the descriptor whose lock was lost
-lc_wait_file "$C/first.done" 60 || fail "the first process's write did not finish within 60 s"
+wait_file "$C/first.done" 60 || fail "the first process's write did not finish within 60 s"
 res=$(sed -n 's/^write //p' "$T_ROOT/first.out")
 note "write through the descriptor whose lock was lost: $res"
 note "lock.bin starts with '$(head -c 4 "$S/lock.bin")'"

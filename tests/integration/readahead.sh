@@ -111,11 +111,6 @@ fd = os.open(sys.argv[1], os.O_WRONLY)
 os.pwrite(fd, open(sys.argv[3], "rb").read(), int(sys.argv[2]))
 os.close(fd)
 PY
-wait_file() {
-	local i
-	for i in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.05; done
-	fail "$2"
-}
 
 # region: 6 MiB + 4 KiB + 100, ahead of a reader at 4 MiB by more than the
 # kernel reads ahead itself, within what the daemon has fetched ahead
@@ -133,7 +128,7 @@ for case in B C; do
 		${from:+"$from"} >"$T_ROOT/reader.out" 2>&1 &
 	reader=$!
 	register_helper "$reader"
-	wait_file "$T_ROOT/mark" "$case: the reader did not get to 4 MiB"
+	wait_file "$T_ROOT/mark" 15 || fail "$case: the reader did not get to 4 MiB"
 	sleep 0.1 # the read-ahead is sent
 	held=$(rc_stat_value "$slow" readahead.bytes)
 	note "$case: $held bytes fetched ahead of the reader"
@@ -185,7 +180,7 @@ rm -f "$T_ROOT/mark" "$T_ROOT/go"
 seq_read "$drop/b.bin" "$T_ROOT/mark" "$T_ROOT/go" >"$T_ROOT/e.out" 2>&1 &
 reader=$!
 register_helper "$reader"
-wait_file "$T_ROOT/mark" "E: the reader did not get to 6 MiB"
+wait_file "$T_ROOT/mark" 15 || fail "E: the reader did not get to 6 MiB"
 rc_proxy_drop
 touch "$T_ROOT/go"
 rc_wait_pid "E: the reader" "$reader" 120

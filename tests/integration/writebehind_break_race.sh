@@ -104,12 +104,10 @@ for round in 1 2 3; do
 	python3 "$T_ROOT/holder.py" "$mnt/f$round.bin" "$mnt" "$C" "$HOLD_MS" >"$T_ROOT/holder$round.out" 2>&1 &
 	holder=$!
 	register_helper "$holder"
-	for _ in $(seq 600); do [ -e "$C/streaming" ] && break; _t_alive "$holder" || break; sleep 0.05; done
-	[ -e "$C/streaming" ] || { show_file "$T_ROOT/holder$round.out"; fail "holder did not start"; }
+	wait_file "$C/streaming" 30 "$holder" || { show_file "$T_ROOT/holder$round.out"; fail "holder did not start"; }
 	smb_client //127.0.0.1/share -U "$SMB_USER%$SMB_PASS" -c "get f$round.bin $T_ROOT/got$round" \
 		>"$T_ROOT/get$round.out" 2>&1 || { show_file "$T_ROOT/get$round.out"; fail "smbclient get"; }
-	for _ in $(seq 600); do [ -e "$C/P" ] && break; sleep 0.05; done
-	[ -e "$C/P" ] || fail "holder never saw the oplock break"
+	wait_file "$C/P" 30 || fail "holder never saw the oplock break"
 	touch "$C/done"
 	wait "$holder" || true
 	python3 "$T_ROOT/check.py" "$T_ROOT/got$round" "$C/returns" "$SMBFUSE_LOG" >"$T_ROOT/check$round.out" 2>&1 ||

@@ -50,12 +50,10 @@ PY
 python3 "$T_ROOT/holder.py" "$mnt/f.bin" "$mnt" "$C" "$PROXY_PID" "$SMBFUSE" >"$T_ROOT/holder.out" 2>&1 &
 holder=$!
 register_helper "$holder"
-for _ in $(seq 1200); do [ -e "$C/streaming" ] && break; _t_alive "$holder" || break; sleep 0.05; done
-[ -e "$C/streaming" ] || { show_file "$T_ROOT/holder.out"; fail "holder did not start"; }
+wait_file "$C/streaming" 60 "$holder" || { show_file "$T_ROOT/holder.out"; fail "holder did not start"; }
 smb_client //127.0.0.1/share -U "$SMB_USER%$SMB_PASS" -c "get f.bin $T_ROOT/got" >"$T_ROOT/get.out" 2>&1 &
 register_helper $!
-for _ in $(seq 600); do [ -e "$C/dropped" ] && break; sleep 0.05; done
-[ -e "$C/dropped" ] || fail "holder never saw the oplock break"
+wait_file "$C/dropped" 30 || fail "holder never saw the oplock break"
 for _ in $(seq 600); do _t_alive "$holder" || break; sleep 0.1; done
 if _t_alive "$holder"; then
 	timeout 5 stat "$mnt/f.bin" >/dev/null 2>&1 && st=answered || st="hung too"

@@ -49,8 +49,7 @@ python3 "$T_ROOT/holder.py" "$mnt/f.bin" "$C" "$T_ROOT/part1" "$T_ROOT/part2" >"
 holder=$!
 register_helper "$holder"
 wait_step() {
-	local i
-	for i in $(seq 1200); do [ -e "$C/$1" ] && return 0; _t_alive "$holder" || break; sleep 0.1; done
+	wait_file "$C/$1" 120 "$holder" && return 0
 	show_file "$T_ROOT/holder.out"
 	fail "holder did not reach $1"
 }

@@ -576,6 +576,22 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 	return client_readdir(cl, path, collect_entry, cc);
 }
 
+/* The result of an open (of a file or a directory) of a name the kernel
+ * holds, so believes is there.  If the server says it is not (or is no
+ * directory), another client changed it unseen: what the caches knew of it
+ * is forgotten, and ESTALE makes the kernel look the name up again
+ * (LOOKUP_REVAL) and redo the open.  That is a create for an open with
+ * O_CREAT (which the kernel does not pass on to an open: it would fail with
+ * ENOENT), or the lookup's ENOENT / ENOTDIR. */
+static int open_found(struct smbfuse *fs, const char *path, int ret)
+{
+	if (ret != -ENOENT && ret != -ENOTDIR)
+		return ret;
+	cache_invalidate(fs->cache, path);
+	cache_names_forget(fs->cache, path);
+	return -ESTALE;
+}
+
 /* Lists path into a fresh array (*entries): 0, or 1 when it is the cached
  * listing; or -errno. */
 static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries)
@@ -619,7 +635,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 	int ret = fetch_listing(fs, path, &dl->entries);
 	if (ret < 0) {
 		g_free(dl);
-		return ret;
+		return open_found(fs, path, ret);
 	}
 	fi->keep_cache = ret == 1;
 out:
@@ -978,6 +994,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		head_take_identity(&id, &known);
 	if (flags & O_TRUNC) /* the size and times we hold are gone too */
 		cache_invalidate_file(fs->cache, path);
+	ret = open_found(fs, path, ret);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
 	/* Served only under the oplock the open got (fs_handle_read_head). */
 	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)

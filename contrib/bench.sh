@@ -6,6 +6,7 @@
 # Run as root on Debian 12:
 #     contrib/bench.sh [--runs N] [--only ROW[,ROW...]] [--big-mib N]
 #                      [--smbfuse PATH] [--keep] [--delayproxy FILE.c]
+#                      [--server-option 'KEY = VALUE']...
 # A benchmark, not a test: it exits 0 when it could set up and measure,
 # whatever the figures say (a failed measurement prints "failed" in its
 # cell), and CI never runs it.
@@ -66,6 +67,7 @@ RUNS=3
 BIG_MIB=512
 ONLY=$ALL_ROWS
 KEEP=0
+SERVER_OPTS=()          # --server-option lines for smb.conf's [global]
 SMBFUSE=$repo/src/smbfuse
 DPROXY_SRC=$repo/contrib/delayproxy.c
 PASS=secret
@@ -105,7 +107,7 @@ die() { say "$*"; exit 1; }
 usage() {
 	cat <<EOF
 usage: $prog [--runs N] [--only ROW[,ROW...]] [--big-mib N] [--smbfuse PATH] [--keep]
-          [--delayproxy FILE.c]
+          [--delayproxy FILE.c] [--server-option 'KEY = VALUE']...
 
 Runs smbclient, smbnetfs and smbfuse side by side against a throwaway
 SMB1-only smbd on 127.0.0.1 and prints a Markdown table of medians, ratios
@@ -118,6 +120,10 @@ and goals. Run as root (Debian 12). A benchmark, not a test: exits 0.
   --smbfuse PATH  smbfuse binary (default: $repo/src/smbfuse, built if missing)
   --keep          keep the temp dir (data, logs) for debugging
   --delayproxy C  source of the delay proxy (default: $repo/contrib/delayproxy.c)
+  --server-option 'KEY = VALUE'
+                  an extra line for the server's [global] section, for all
+                  three tools (what a server setting costs, e.g.
+                  'change notify = no'); may be repeated
 EOF
 }
 
@@ -259,6 +265,7 @@ write_configs() {
   printcap name = /dev/null
   disable spoolss = yes
 $( ((signing)) && echo '  server signing = mandatory')
+$(for o in ${SERVER_OPTS[@]+"${SERVER_OPTS[@]}"}; do printf '  %s\n' "$o"; done)
 [share]
   path = $T/share
   read only = no
@@ -1099,6 +1106,9 @@ main() {
 		--only) ONLY=${2:-}; ONLY=${ONLY//,/ }; shift ;;
 		--keep) KEEP=1 ;;
 		--delayproxy) DPROXY_SRC=${2:-}; shift ;;
+		--server-option)
+			[[ ${2:-} =~ ^[a-z][a-z0-9\ ]*=[^$'\n']*$ ]] || die "--server-option wants 'key = value'"
+			SERVER_OPTS+=("$2"); shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) usage >&2; exit 1 ;;
 		esac

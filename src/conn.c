@@ -1165,6 +1165,9 @@ static struct conn_req *submit(struct conn *c, struct wr *w, const void *data, s
 	return req;
 
 out_not_sent:
+	/* The connection is gone (it died, or dies now): a failure for the
+	 * attempt's ledger, which the pool may repeat elsewhere, not an answer. */
+	ledger_note_failure(CONN_FATE_NOT_SENT);
 	*err = ret;
 	g_cond_clear(&req->cond);
 	g_free(req);

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "conn.h"
 #include "netbios.h"
+#include "pool.h"
 
 #define TIMEOUT_MS 300
 
@@ -300,9 +301,14 @@ static void test_lost(void)
 	CHECK(echo(c, true, &l) < 0);
 	CHECK_INT(conn_ledger_fate(&l), CONN_FATE_LOST);
 	CHECK(!conn_alive(c));
-	/* Nothing goes out on it any more: not sent. */
+	/* Nothing goes out on it any more: not sent, and counted as a
+	 * failure, so that the attempt is made again (on another connection)
+	 * instead of its errno being taken for the server's answer. */
 	CHECK(echo(c, true, &l) < 0);
 	CHECK_INT(conn_ledger_fate(&l), CONN_FATE_NOT_SENT);
+	CHECK_INT(l.sent, 0);
+	CHECK_INT(l.failed, 1);
+	CHECK_INT(pool_retry_decision(POOL_OP_ONCE, &l, 0), POOL_RETRY_YES);
 	finish(&sv, c);
 }
 

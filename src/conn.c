@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "netbios.h"
+#include "ntstatus.h"
 #include "signing.h"
 #include "tsan_glib.h"
 
@@ -156,6 +157,18 @@ static void ledger_note_failure(enum conn_fate fate)
 	l->failed++;
 	if (fate > l->worst)
 		l->worst = fate;
+}
+
+/* A request that left but was refused unrun (the server no longer knew
+ * its session or tree): for the ledger, as if it never left. */
+static void ledger_note_refused(void)
+{
+	struct conn_ledger *l = thread_ledger;
+	if (!l)
+		return;
+	if (l->sent > 0)
+		l->sent--;
+	ledger_note_failure(CONN_FATE_NOT_SENT);
 }
 
 void smb_reply_clear(struct smb_reply *r)
@@ -590,6 +603,23 @@ void conn_abandon(struct conn *c, int err)
 
 /* ---- receiver ---- */
 
+/* A reply saying the session or tree it was sent on is gone (ntstatus.h),
+ * to a request that needs them: those that make or end them answer for
+ * themselves (session.c). */
+static bool refuses_session(uint8_t command, const struct smb_hdr *h)
+{
+	switch (command) {
+	case SMB_COM_NEGOTIATE:
+	case SMB_COM_SESSION_SETUP_ANDX:
+	case SMB_COM_LOGOFF_ANDX:
+	case SMB_COM_TREE_CONNECT_ANDX:
+	case SMB_COM_TREE_DISCONNECT:
+	case SMB_COM_ECHO:
+		return false;
+	}
+	return smb_hdr_session_gone(h);
+}
+
 /* A frame whose SMB header is intact enough to name its request. */
 static bool frame_mid(const uint8_t *frame, uint32_t len, uint16_t *mid, uint8_t *command)
 {
@@ -720,6 +750,21 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len, struct conn_r
 	}
 	if (c->abandoned)
 		c->stats.late_answers++;
+	if (refuses_session(req->command, &msg.hdr)) {
+		/* The server dropped our session or tree but kept talking (an
+		 * administrator's close-share, a logoff): it ran nothing, and
+		 * will run nothing more sent here.  The connection goes, so
+		 * that the pool makes a new one with a new session and tree
+		 * and repeats what was refused, as after a drop. */
+		if (!c->abandoned)
+			log_warn("%s dropped this connection's session or tree (%s): making a "
+				 "new connection",
+				 c->peer, ntstatus_name(msg.hdr.status));
+		req->err = -ECONNRESET;
+		req->fate = CONN_FATE_NOT_SENT;
+		abandon_locked(c, -ECONNRESET);
+		goto complete;
+	}
 	if ((req->command == SMB_COM_TRANSACTION2 || req->command == SMB_COM_NT_TRANSACT) &&
 	    (msg.hdr.status == NT_STATUS_OK || msg.hdr.status == NT_STATUS_BUFFER_OVERFLOW)) {
 		ret = add_transaction_part(req, &msg);
@@ -1243,7 +1288,9 @@ static int finish(struct conn_req *req, struct smb_reply *reply)
 {
 	int err = req->err;
 	if (err < 0) {
-		if (req->fate != CONN_FATE_ANSWERED)
+		if (req->fate == CONN_FATE_NOT_SENT)
+			ledger_note_refused();
+		else if (req->fate != CONN_FATE_ANSWERED)
 			ledger_note_failure(req->fate);
 		smb_reply_clear(&req->reply);
 	} else {

@@ -342,6 +342,20 @@ int smb_hdr_errno(const struct smb_hdr *h)
 	return doserror_to_errno((uint8_t)(h->status & 0xFF), (uint16_t)(h->status >> 16));
 }
 
+bool smb_hdr_session_gone(const struct smb_hdr *h)
+{
+	if (h->flags2 & SMB_FLAGS2_NT_STATUS) {
+		const struct nt_map *e = nt_lookup(h->status);
+		return e && e->err == ECONNRESET;
+	}
+	uint8_t err_class = (uint8_t)(h->status & 0xFF);
+	uint16_t code = (uint16_t)(h->status >> 16);
+	for (size_t i = 0; i < G_N_ELEMENTS(dos_table); i++)
+		if (dos_table[i].err_class == err_class && dos_table[i].code == code)
+			return dos_table[i].err == ECONNRESET;
+	return false;
+}
+
 const char *ntstatus_name(uint32_t status)
 {
 	static __thread char buf[sizeof("NT_STATUS_0x12345678")];

@@ -2,6 +2,7 @@
 #ifndef SMBFUSE_NTSTATUS_H
 #define SMBFUSE_NTSTATUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "smb.h"
@@ -16,6 +17,10 @@ int ntstatus_to_errno(uint32_t status);
 int doserror_to_errno(uint8_t err_class, uint16_t code);
 /* Chooses between the two by the header's FLAGS2_NT_STATUS. */
 int smb_hdr_errno(const struct smb_hdr *h);
+/* Whether the header's status says the server dropped our session or tree
+ * (or the connection) though it still talks on it: the -ECONNRESET rows of
+ * the table.  Nothing is logged. */
+bool smb_hdr_session_gone(const struct smb_hdr *h);
 /* "NT_STATUS_LOGON_FAILURE" or "NT_STATUS_0xc0001234" (static or per-thread
  * buffer). */
 const char *ntstatus_name(uint32_t status);

@@ -242,6 +242,30 @@ static void unknown_threads(void)
 		g_thread_join(t[i]);
 }
 
+/* Session or tree gone (what makes the connection be made again, conn.c):
+ * every ECONNRESET row, in either form, and nothing else. */
+static void test_session_gone(void)
+{
+	struct smb_hdr h = { .flags2 = SMB_FLAGS2_NT_STATUS };
+	for (size_t i = 0; i < G_N_ELEMENTS(nt_cases); i++) {
+		h.status = nt_cases[i].status;
+		CHECK_INT(smb_hdr_session_gone(&h), nt_cases[i].err == ECONNRESET);
+	}
+	h.status = NT_STATUS_OK;
+	CHECK(!smb_hdr_session_gone(&h));
+	h.status = 0xC0000E00; /* unknown */
+	CHECK(!smb_hdr_session_gone(&h));
+	h.flags2 = 0;
+	h.status = 0x00050002; /* ERRSRV / ERRinvtid */
+	CHECK(smb_hdr_session_gone(&h));
+	h.status = 0x005B0002; /* ERRSRV / ERRbaduid */
+	CHECK(smb_hdr_session_gone(&h));
+	h.status = 0x00020001; /* ERRDOS / ERRbadfile */
+	CHECK(!smb_hdr_session_gone(&h));
+	h.status = 0;
+	CHECK(!smb_hdr_session_gone(&h));
+}
+
 static void test_log_once(void)
 {
 	char *out = capture_stderr(unknown_twice);
@@ -297,6 +321,7 @@ static void quietly(void (*fn)(void))
 int main(void)
 {
 	test_nt_table();
+	test_session_gone();
 	quietly(test_nt_severity);
 	quietly(test_dos);
 	quietly(test_hdr_errno);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# reconnect_close_share.sh - the server drops the mount's tree connection but
+# keeps the TCP connection (`smbcontrol smbd close-share`, what an
+# administrator or a configuration reload does): every later request is
+# answered NT_STATUS_NETWORK_NAME_DELETED.  The mount rides through, as it
+# does a dropped connection: the request was not run, the connection is
+# given up and made again with a new session and tree, and the request
+# repeated.  It used to answer ECONNRESET to everything until unmounted (the
+# keepalive's ECHO needs no tree, so the connection looked well).
+#   A  ls, cat, a new file, and a write through a descriptor opened before
+#      (its handle re-opened on the new tree) all work, and the server has
+#      what was written.
+#   B  the same a second time (the new tree can be dropped too).
+#   C  change notification works again: a file another client makes shows
+#      in a listing cached with actimeo=3600.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=reconnect_lib.sh
+. "$(dirname "$0")/reconnect_lib.sh"
+require_prereqs
+command -v smbcontrol >/dev/null 2>&1 || skip "smbcontrol not installed"
+
+smb_start
+S=$SHARE_DIR
+mnt=$(new_mountpoint A)
+rc_mount "$mnt" actimeo=3600
+rc_wait_stat "change notification armed" "$mnt" notify.arms 1 10
+echo hello >"$mnt/f" || fail "setup"
+
+close_share() {
+	timeout 30 smbcontrol -s "$SMB_CONF" smbd close-share share ||
+		fail "smbcontrol close-share failed"
+}
+
+for round in A B; do
+	exec 3>>"$mnt/kept" || fail "$round: opening kept"
+	echo "before $round" >&3 || fail "$round: writing kept"
+	close_share
+	ls "$mnt" >"$T_ROOT/ls.out" 2>"$T_ROOT/err" || fail "$round: ls after close-share: $(cat "$T_ROOT/err")"
+	check_contains "$round: the listing" "$T_ROOT/ls.out" '^f$'
+	check_eq "$round: cat after close-share" hello "$(cat "$mnt/f" 2>&1)"
+	(echo "new $round" >"$mnt/new$round") 2>"$T_ROOT/err" ||
+		fail "$round: a new file after close-share: $(cat "$T_ROOT/err")"
+	(echo "after $round" >&3) 2>"$T_ROOT/err" ||
+		fail "$round: a write through a descriptor opened before: $(cat "$T_ROOT/err")"
+	exec 3>&- || fail "$round: closing kept"
+	check_eq "$round: new$round on the server" "new $round" "$(cat "$S/new$round")"
+	check_contains "$round: kept on the server" "$S/kept" "^after $round\$"
+	note "$round: ls, cat, a new file and an open descriptor rode through close-share"
+done
+check_eq "kept on the server" "$(printf 'before A\nafter A\nbefore B\nafter B')" "$(cat "$S/kept")"
+
+# ---------------------------------------------------------------- C
+ls "$mnt" >/dev/null
+smb_client "//127.0.0.1/share" -U "$SMB_USER%$SMB_PASS" -c "put $S/f other" >/dev/null ||
+	fail "C: smbclient put"
+found=0
+for _ in $(seq 100); do
+	if ls "$mnt" | grep -qx other; then found=1; break; fi
+	sleep 0.1
+done
+[ "$found" = 1 ] || fail "C: another client's new file not seen in 10 s: no change notification after close-share"
+note "C: change notification works again"
+
+smbfuse_umount "$mnt"
+note "PASS"

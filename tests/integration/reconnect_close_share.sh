@@ -13,6 +13,10 @@
 #   B  the same a second time (the new tree can be dropped too).
 #   C  change notification works again: a file another client makes shows
 #      in a listing cached with actimeo=3600.
+#   D  dd writes 128 MiB (write-behind queues some of it) and the share is
+#      closed after 32 MiB; then cat reads it back and the share is closed
+#      again: dd and cat exit 0, the server's copy and the one read back are
+#      the source, byte for byte.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +66,32 @@ for _ in $(seq 100); do
 done
 [ "$found" = 1 ] || fail "C: another client's new file not seen in 10 s: no change notification after close-share"
 note "C: change notification works again"
+
+# ---------------------------------------------------------------- D
+rc_big_file "$T_ROOT/src.bin" 128
+want=$(sha256_of "$T_ROOT/src.bin")
+dd if="$T_ROOT/src.bin" of="$mnt/big.bin" bs=1M 2>"$T_ROOT/dd.err" &
+writer=$!
+register_helper "$writer"
+for _ in $(seq 300); do
+	wchar=$(awk '$1 == "wchar:" { print $2 }' "/proc/$writer/io" 2>/dev/null)
+	[ -n "$wchar" ] && [ "$wchar" -ge $((32 * 1024 * 1024)) ] && break
+	_t_alive "$writer" || break
+	sleep 0.01
+done
+close_share
+rc_wait_pid "D: dd through the mount" "$writer" 120
+[ "$RC_RC" = 0 ] || { show_file "$T_ROOT/dd.err"; fail "D: dd exited $RC_RC across close-share"; }
+check_eq "D: the server's copy" "$want" "$(sha256_of "$S/big.bin")"
+cat "$mnt/big.bin" >"$T_ROOT/back.bin" 2>"$T_ROOT/err" &
+reader=$!
+register_helper "$reader"
+sleep 0.05
+close_share
+rc_wait_pid "D: cat through the mount" "$reader" 120
+[ "$RC_RC" = 0 ] || { show_file "$T_ROOT/err"; fail "D: cat exited $RC_RC across close-share"; }
+check_eq "D: what cat read" "$want" "$(sha256_of "$T_ROOT/back.bin")"
+note "D: a 128 MiB write and its read-back rode through close-share"
 
 smbfuse_umount "$mnt"
 note "PASS"

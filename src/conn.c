@@ -49,6 +49,10 @@ struct conn_req {
 	bool long_lived; /* no reply timeout; not "busy" for keepalives */
 	bool settle;     /* on timeout, wait for the drain (ledger's choice) */
 	bool orphan;     /* the waiter gave up: free on completion */
+	bool refused;    /* the server no longer knew its session or tree */
+	/* The attempt that sent it (thread_ledger then): only that one's
+	 * tally is corrected for a request refused unrun. */
+	struct conn_ledger *ledger;
 	uint32_t seq;    /* signing sequence number of the request */
 	GCond cond;
 	bool done;
@@ -160,14 +164,17 @@ static void ledger_note_failure(enum conn_fate fate)
 }
 
 /* A request that left but was refused unrun (the server no longer knew
- * its session or tree): for the ledger, as if it never left. */
-static void ledger_note_refused(void)
+ * its session or tree): for the ledger of the attempt that sent it, if that
+ * is the one still running here, as if it never left; and the pool learns
+ * that other connections may have lost theirs too (pool_retry). */
+static void ledger_note_refused(struct conn_ledger *sender)
 {
 	struct conn_ledger *l = thread_ledger;
-	if (!l)
+	if (!l || l != sender)
 		return;
 	if (l->sent > 0)
 		l->sent--;
+	l->refused++;
 	ledger_note_failure(CONN_FATE_NOT_SENT);
 }
 
@@ -605,8 +612,12 @@ void conn_abandon(struct conn *c, int err)
 
 /* A reply saying the session or tree it was sent on is gone (ntstatus.h),
  * to a request that needs them: those that make or end them answer for
- * themselves (session.c). */
-static bool refuses_session(uint8_t command, const struct smb_hdr *h)
+ * themselves (session.c).  NT_CREATE_ANDX is answered INVALID_HANDLE
+ * instead of NETWORK_NAME_DELETED on a tree that is gone (Samba, after
+ * Windows), which can mean nothing else for a request that names no
+ * handle; only when the create itself failed (no words: a chained READ_ANDX
+ * that failed after it would leave the create's answer in front). */
+static bool refuses_session(uint8_t command, const struct smb_msg *msg)
 {
 	switch (command) {
 	case SMB_COM_NEGOTIATE:
@@ -616,8 +627,12 @@ static bool refuses_session(uint8_t command, const struct smb_hdr *h)
 	case SMB_COM_TREE_DISCONNECT:
 	case SMB_COM_ECHO:
 		return false;
+	case SMB_COM_NT_CREATE_ANDX:
+		if (msg->wct == 0 && smb_hdr_bad_handle(&msg->hdr))
+			return true;
+		break;
 	}
-	return smb_hdr_session_gone(h);
+	return smb_hdr_session_gone(&msg->hdr);
 }
 
 /* A frame whose SMB header is intact enough to name its request. */
@@ -750,7 +765,7 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len, struct conn_r
 	}
 	if (c->abandoned)
 		c->stats.late_answers++;
-	if (refuses_session(req->command, &msg.hdr)) {
+	if (refuses_session(req->command, &msg)) {
 		/* The server dropped our session or tree but kept talking (an
 		 * administrator's close-share, a logoff): it ran nothing, and
 		 * will run nothing more sent here.  The connection goes, so
@@ -760,10 +775,17 @@ static void dispatch(struct conn *c, uint8_t *frame, uint32_t len, struct conn_r
 			log_warn("%s dropped this connection's session or tree (%s): making a "
 				 "new connection",
 				 c->peer, ntstatus_name(msg.hdr.status));
+		g_hash_table_remove(c->pending, GUINT_TO_POINTER(mid));
 		req->err = -ECONNRESET;
 		req->fate = CONN_FATE_NOT_SENT;
+		req->refused = true;
+		complete_locked(c, req);
+		/* After the completion: abandoning fails what is still pending
+		 * (a watch at once), and this request is no longer among it. */
 		abandon_locked(c, -ECONNRESET);
-		goto complete;
+		g_mutex_unlock(&c->lock);
+		g_free(frame);
+		return;
 	}
 	if ((req->command == SMB_COM_TRANSACTION2 || req->command == SMB_COM_NT_TRANSACT) &&
 	    (msg.hdr.status == NT_STATUS_OK || msg.hdr.status == NT_STATUS_BUFFER_OVERFLOW)) {
@@ -1151,6 +1173,7 @@ static struct conn_req *submit(struct conn *c, struct wr *w, const void *data, s
 	req->command = smb[4];
 	req->long_lived = long_lived;
 	req->settle = thread_ledger && thread_ledger->settle;
+	req->ledger = thread_ledger;
 	g_cond_init(&req->cond);
 	req->sink = sink;
 	req->sink_n = sink_n;
@@ -1288,8 +1311,8 @@ static int finish(struct conn_req *req, struct smb_reply *reply)
 {
 	int err = req->err;
 	if (err < 0) {
-		if (req->fate == CONN_FATE_NOT_SENT)
-			ledger_note_refused();
+		if (req->refused)
+			ledger_note_refused(req->ledger);
 		else if (req->fate != CONN_FATE_ANSWERED)
 			ledger_note_failure(req->fate);
 		smb_reply_clear(&req->reply);

@@ -78,6 +78,7 @@ struct conn_ledger {
 	bool settle;
 	unsigned sent;      /* requests that left */
 	unsigned failed;    /* requests that ended without an answer (any fate) */
+	unsigned refused;   /* of those: refused unrun, the session or tree gone */
 	enum conn_fate worst; /* of those: NOT_SENT < LOST < UNKNOWN */
 };
 void conn_ledger_begin(struct conn_ledger *l, bool settle);

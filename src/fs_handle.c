@@ -185,9 +185,8 @@ static int reopen(struct fs_handle *h, struct pool *pool, const struct client *t
 	conn_ledger_end();
 	if (ret < 0) {
 		*transient = ledger.failed > 0;
-		if (*transient)
-			pool_report(pool);
-		else
+		pool_note_attempt(pool, &ledger);
+		if (!*transient)
 			log_warn("cannot re-open %s after a reconnect: %s", path, g_strerror(-ret));
 		if (ret == -ENOENT)
 			ret = -ESTALE;

@@ -72,8 +72,7 @@ static enum pool_retry after_attempt(struct smbfuse *fs, enum pool_op_kind kind,
 				     const struct conn_ledger *l, int attempt, int result)
 {
 	enum pool_retry d = pool_retry_decision(kind, l, attempt);
-	if (l->failed)
-		pool_report(fs->pool);
+	pool_note_attempt(fs->pool, l);
 	if (l->failed && d == POOL_RETRY_NO && result < 0)
 		log_warn("a request got no answer (%s, fate %s); not repeating it: %s",
 			 g_strerror(-result), conn_fate_name(conn_ledger_fate(l)),
@@ -579,17 +578,20 @@ static int list_dir(struct client *cl, const char *path, struct collect_ctx *cc)
 /* The result of an open (of a file or a directory) of a name the kernel
  * holds, so believes is there.  If the server says it is not (or is no
  * directory), another client changed it unseen: what the caches knew of it
- * is forgotten, and ESTALE makes the kernel look the name up again
- * (LOOKUP_REVAL) and redo the open.  That is a create for an open with
- * O_CREAT (which the kernel does not pass on to an open: it would fail with
- * ENOENT), or the lookup's ENOENT / ENOTDIR. */
-static int open_found(struct smbfuse *fs, const char *path, int ret)
+ * is forgotten, so that the next lookup asks the server.  A file's open
+ * then says ESTALE, which makes the kernel look the name up again
+ * (LOOKUP_REVAL) and redo the open: a create for an open with O_CREAT
+ * (which the kernel does not pass on to an open: it would fail with
+ * ENOENT), or the lookup's ENOENT / ENOTDIR.  Not a directory's: no
+ * O_CREAT to save, and a kernel retry cannot look up "." again (an open
+ * of the working directory would say ESTALE). */
+static int open_found(struct smbfuse *fs, const char *path, int ret, bool retry)
 {
 	if (ret != -ENOENT && ret != -ENOTDIR)
 		return ret;
 	cache_invalidate(fs->cache, path);
 	cache_names_forget(fs->cache, path);
-	return -ESTALE;
+	return retry ? -ESTALE : ret;
 }
 
 /* Lists path into a fresh array (*entries): 0, or 1 when it is the cached
@@ -635,7 +637,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 	int ret = fetch_listing(fs, path, &dl->entries);
 	if (ret < 0) {
 		g_free(dl);
-		return open_found(fs, path, ret);
+		return open_found(fs, path, ret, false);
 	}
 	fi->keep_cache = ret == 1;
 out:
@@ -994,7 +996,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		head_take_identity(&id, &known);
 	if (flags & O_TRUNC) /* the size and times we hold are gone too */
 		cache_invalidate_file(fs->cache, path);
-	ret = open_found(fs, path, ret);
+	ret = open_found(fs, path, ret, true);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
 	/* Served only under the oplock the open got (fs_handle_read_head). */
 	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)

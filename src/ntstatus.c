@@ -12,8 +12,9 @@
  *    takes ENOSYS from an operation as "never call this again".
  *  - OBJECT_NAME_INVALID is -ENOENT (as the Linux client does): a name the
  *    server cannot store cannot exist there, and lookups should say so.
- *  - A session, tree or connection the server dropped is -ECONNRESET, which
- *    the pool takes as "reconnect".
+ *  - A session, tree or connection the server dropped is -ECONNRESET.  A
+ *    reply saying the session or tree is gone (smb_hdr_session_gone) makes
+ *    the connection be replaced and the request repeated (conn.c, pool.c).
  *  - Unknown errors are -EIO, logged once per value (the set of values seen
  *    is the only shared state here; it is locked).
  */
@@ -193,6 +194,7 @@ static const struct dos_map dos_table[] = {
 	{ ERRDOS, 39, ENOSPC },       /* ERRdiskfull */
 	{ ERRDOS, 50, EOPNOTSUPP },   /* ERRunsup */
 	{ ERRDOS, 53, ENOENT },       /* ERRbadnetpath */
+	{ ERRDOS, 64, ECONNRESET },   /* ERROR_NETNAME_DELETED: the tree is gone */
 	{ ERRDOS, 67, ENOENT },       /* ERRbadnetname */
 	{ ERRDOS, 80, EEXIST },       /* ERRfilexists */
 	{ ERRDOS, 87, EINVAL },       /* ERRinvalidparam */
@@ -342,18 +344,29 @@ int smb_hdr_errno(const struct smb_hdr *h)
 	return doserror_to_errno((uint8_t)(h->status & 0xFF), (uint16_t)(h->status >> 16));
 }
 
+/* The DOS forms: ERRSRV/ERRinvtid, ERRSRV/ERRbaduid, and ERRDOS/64
+ * (ERROR_NETNAME_DELETED, what Samba sends for NETWORK_NAME_DELETED without
+ * NT status codes). */
+static bool dos_session_gone(uint8_t err_class, uint16_t code)
+{
+	return (err_class == ERRSRV && (code == 5 || code == 91)) ||
+	       (err_class == ERRDOS && code == 64);
+}
+
 bool smb_hdr_session_gone(const struct smb_hdr *h)
 {
-	if (h->flags2 & SMB_FLAGS2_NT_STATUS) {
-		const struct nt_map *e = nt_lookup(h->status);
-		return e && e->err == ECONNRESET;
-	}
-	uint8_t err_class = (uint8_t)(h->status & 0xFF);
-	uint16_t code = (uint16_t)(h->status >> 16);
-	for (size_t i = 0; i < G_N_ELEMENTS(dos_table); i++)
-		if (dos_table[i].err_class == err_class && dos_table[i].code == code)
-			return dos_table[i].err == ECONNRESET;
-	return false;
+	if (h->flags2 & SMB_FLAGS2_NT_STATUS)
+		return h->status == NT_STATUS_NETWORK_NAME_DELETED ||
+		       h->status == NT_STATUS_USER_SESSION_DELETED ||
+		       h->status == NT_STATUS_NETWORK_SESSION_EXPIRED;
+	return dos_session_gone((uint8_t)(h->status & 0xFF), (uint16_t)(h->status >> 16));
+}
+
+bool smb_hdr_bad_handle(const struct smb_hdr *h)
+{
+	if (h->flags2 & SMB_FLAGS2_NT_STATUS)
+		return h->status == NT_STATUS_INVALID_HANDLE;
+	return (h->status & 0xFF) == ERRDOS && (h->status >> 16) == 6;
 }
 
 const char *ntstatus_name(uint32_t status)

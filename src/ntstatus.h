@@ -18,9 +18,13 @@ int doserror_to_errno(uint8_t err_class, uint16_t code);
 /* Chooses between the two by the header's FLAGS2_NT_STATUS. */
 int smb_hdr_errno(const struct smb_hdr *h);
 /* Whether the header's status says the server dropped our session or tree
- * (or the connection) though it still talks on it: the -ECONNRESET rows of
- * the table.  Nothing is logged. */
+ * though it still talks on the connection (NETWORK_NAME_DELETED,
+ * USER_SESSION_DELETED, NETWORK_SESSION_EXPIRED and their DOS forms); not
+ * CONNECTION_RESET and the like, which a server also sends for a failure of
+ * its own storage.  Nothing is logged. */
 bool smb_hdr_session_gone(const struct smb_hdr *h);
+/* STATUS_INVALID_HANDLE, or its DOS form ERRDOS/ERRbadfid. */
+bool smb_hdr_bad_handle(const struct smb_hdr *h);
 /* "NT_STATUS_LOGON_FAILURE" or "NT_STATUS_0xc0001234" (static or per-thread
  * buffer). */
 const char *ntstatus_name(uint32_t status);

@@ -98,6 +98,17 @@ static void pool_unref(struct pool *p)
 
 /* ---- keeper ---- */
 
+/* References of every slot's session (the caller unrefs each and frees the
+ * array), for work outside p->lock. */
+static GPtrArray *sessions_locked(struct pool *p)
+{
+	GPtrArray *out = g_ptr_array_new();
+	for (unsigned i = 0; i < p->cfg.conns; i++)
+		if (p->slots[i].s)
+			g_ptr_array_add(out, session_ref(p->slots[i].s));
+	return out;
+}
+
 static bool slot_live(const struct slot *sl)
 {
 	return sl->s && conn_alive(sl->s->conn);
@@ -289,10 +300,7 @@ void pool_free(struct pool *p)
 	if (!p->keeper_done)
 		log_debug("keeper still connecting at unmount; not waiting for it");
 	/* Goodbyes outside the lock, on references of our own. */
-	GPtrArray *live = g_ptr_array_new();
-	for (unsigned i = 0; i < p->cfg.conns; i++)
-		if (p->slots[i].s)
-			g_ptr_array_add(live, session_ref(p->slots[i].s));
+	GPtrArray *live = sessions_locked(p);
 	g_mutex_unlock(&p->lock);
 	for (guint i = 0; i < live->len; i++) {
 		struct session *s = g_ptr_array_index(live, i);
@@ -357,6 +365,29 @@ void pool_report(struct pool *p)
 	g_mutex_lock(&p->lock);
 	g_cond_signal(&p->wake);
 	g_mutex_unlock(&p->lock);
+}
+
+void pool_session_lost(struct pool *p)
+{
+	g_mutex_lock(&p->lock);
+	GPtrArray *live = sessions_locked(p);
+	g_mutex_unlock(&p->lock);
+	/* Outside the pool's lock: giving a connection up takes its own. */
+	for (guint i = 0; i < live->len; i++) {
+		struct session *s = g_ptr_array_index(live, i);
+		conn_abandon(s->conn, -ECONNRESET);
+		session_unref(s);
+	}
+	g_ptr_array_free(live, TRUE);
+	pool_report(p);
+}
+
+void pool_note_attempt(struct pool *p, const struct conn_ledger *l)
+{
+	if (l->refused)
+		pool_session_lost(p);
+	else if (l->failed)
+		pool_report(p);
 }
 
 struct session *pool_any_ref(struct pool *p)

@@ -10,7 +10,10 @@
 #   B  in the root, removed by another client (smbclient) just before:
 #      `>` creates it, whether the notification came first or not.
 #   C  an open without O_CREAT of such a name says ENOENT, never ESTALE;
-#      a directory removed the same way: ENOENT to ls, and mkdir makes it.
+#      a directory removed the same way: ENOENT to ls, and mkdir makes it;
+#      an open of the working directory removed so says ENOENT too (the
+#      kernel cannot look "." up again, so a directory's open never says
+#      ESTALE).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +55,11 @@ if ls "$mnt/d/sub" >/dev/null 2>"$T_ROOT/c.err"; then fail "C: ls of a removed d
 check_contains "C: ls's error" "$T_ROOT/c.err" "No such file or directory"
 mkdir "$mnt/d/sub" 2>"$T_ROOT/c.err" || fail "C: mkdir of a removed directory: $(cat "$T_ROOT/c.err")"
 [ -d "$S/d/sub" ] || fail "C: mkdir made nothing on the server"
+mkdir "$mnt/d/cwd" && stat "$mnt/d/cwd" >/dev/null || fail "C: setup cwd"
+if (cd "$mnt/d/cwd" && rmdir "$S/d/cwd" && exec 5<.) 2>"$T_ROOT/c.err"; then
+	fail "C: an open of a removed working directory worked"
+fi
+check_contains "C: the open's error" "$T_ROOT/c.err" "No such file or directory"
 note "C: without O_CREAT: ENOENT; mkdir remade the directory"
 
 smbfuse_umount "$mnt"

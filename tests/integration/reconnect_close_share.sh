@@ -13,6 +13,13 @@
 #   B  the same a second time (the new tree can be dropped too).
 #   C  change notification works again: a file another client makes shows
 #      in a listing cached with actimeo=3600.
+#   E  the same ls, cat and new file on a second mount with nounix,conns=4:
+#      opens are NT_CREATE_ANDX, which Samba answers INVALID_HANDLE (not
+#      NETWORK_NAME_DELETED) on a dropped tree, and all four connections
+#      lost their trees at once (the first refusal replaces them all: the
+#      others would each cost an attempt).
+#   F  a server without NT status codes (`nt status support = no`) says
+#      ERRDOS/ERROR_NETNAME_DELETED: the same.
 #   D  dd writes 128 MiB (write-behind queues some of it) and the share is
 #      closed after 32 MiB; then cat reads it back and the share is closed
 #      again: dd and cat exit 0, the server's copy and the one read back are
@@ -67,6 +74,28 @@ done
 [ "$found" = 1 ] || fail "C: another client's new file not seen in 10 s: no change notification after close-share"
 note "C: change notification works again"
 
+# after_close MNT SERVER_DIR WHAT: close the share; ls, cat and a new file
+# through MNT work.
+after_close() {
+	local m=$1 dir=$2 what=$3
+	echo hello >"$dir/f2" || fail "$what: setup"
+	ls "$m" >/dev/null || fail "$what: ls before"
+	close_share
+	ls "$m" >"$T_ROOT/ls.out" 2>"$T_ROOT/err" || fail "$what: ls after close-share: $(cat "$T_ROOT/err")"
+	check_contains "$what: the listing" "$T_ROOT/ls.out" '^f2$'
+	check_eq "$what: cat after close-share" hello "$(cat "$m/f2" 2>&1)"
+	(echo new >"$m/new-$what") 2>"$T_ROOT/err" ||
+		fail "$what: a new file after close-share: $(cat "$T_ROOT/err")"
+	check_eq "$what: the new file on the server" new "$(cat "$dir/new-$what")"
+	note "$what: ls, cat and a new file rode through close-share"
+}
+
+# ---------------------------------------------------------------- E
+mntE=$(new_mountpoint E)
+rc_mount "$mntE" nounix,conns=4
+after_close "$mntE" "$S" E
+smbfuse_umount "$mntE"
+
 # ---------------------------------------------------------------- D
 rc_big_file "$T_ROOT/src.bin" 128
 want=$(sha256_of "$T_ROOT/src.bin")
@@ -94,4 +123,11 @@ check_eq "D: what cat read" "$want" "$(sha256_of "$T_ROOT/back.bin")"
 note "D: a 128 MiB write and its read-back rode through close-share"
 
 smbfuse_umount "$mnt"
+
+# ---------------------------------------------------------------- F
+smb_start 'nt status support = no'
+mntF=$(new_mountpoint F)
+rc_mount "$mntF"
+after_close "$mntF" "$SHARE_DIR" F
+smbfuse_umount "$mntF"
 note "PASS"

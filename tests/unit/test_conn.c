@@ -35,6 +35,7 @@ enum scene {
 	SCENE_READ,         /* answer each request with READ_LEN bytes of data */
 	SCENE_READ_SMALL,   /* ... with 100 bytes */
 	SCENE_READ_STALL,   /* send part of a READ_LEN answer, then nothing for a while */
+	SCENE_REFUSE,       /* answer everything NT_STATUS_NETWORK_NAME_DELETED */
 };
 
 #define READ_LEN 8000
@@ -78,11 +79,13 @@ static int read_request(int fd, uint8_t hdr[SMB_HDR_LEN])
 /* Sends a message: the header of `req` turned into a reply (or a request
  * of the server's own with `command`/`mid` when req is NULL), no words, no
  * bytes; `garble` claims one word that is not there. */
-static void send_msg(int fd, const uint8_t *req, uint8_t command, uint16_t mid, bool garble)
+static void send_status(int fd, const uint8_t *req, uint8_t command, uint16_t mid, bool garble,
+			uint32_t status)
 {
 	uint8_t buf[4 + SMB_HDR_LEN + 3];
 	struct wr w;
-	struct smb_hdr h = { .command = command, .mid = mid, .flags2 = SMB_FLAGS2_NT_STATUS };
+	struct smb_hdr h = { .command = command, .mid = mid, .flags2 = SMB_FLAGS2_NT_STATUS,
+			     .status = status };
 
 	if (req) {
 		h.command = req[4];
@@ -98,6 +101,11 @@ static void send_msg(int fd, const uint8_t *req, uint8_t command, uint16_t mid, 
 	netbios_encode_header(buf, NB_SESSION_MESSAGE, (uint32_t)(w.pos - 4));
 	if (send(fd, buf, w.pos, MSG_NOSIGNAL) != (ssize_t)w.pos)
 		fprintf(stderr, "scripted server: short send\n");
+}
+
+static void send_msg(int fd, const uint8_t *req, uint8_t command, uint16_t mid, bool garble)
+{
+	send_status(fd, req, command, mid, garble, 0);
 }
 
 /* The byte at i of the data answered to MID mid. */
@@ -208,6 +216,10 @@ static gpointer server_main(gpointer data)
 		while (read_request(fd, hdr) == 0)
 			send_read(fd, hdr, sv->scene == SCENE_READ ? READ_LEN : 100, SIZE_MAX);
 		break;
+	case SCENE_REFUSE:
+		while (read_request(fd, hdr) == 0)
+			send_status(fd, hdr, 0, 0, false, NT_STATUS_NETWORK_NAME_DELETED);
+		break;
 	case SCENE_READ_STALL:
 		/* ... and keeps the connection open, our FIN unread. */
 		if (read_request(fd, hdr) == 0) {
@@ -309,6 +321,45 @@ static void test_lost(void)
 	CHECK_INT(l.sent, 0);
 	CHECK_INT(l.failed, 1);
 	CHECK_INT(pool_retry_decision(POOL_OP_ONCE, &l, 0), POOL_RETRY_YES);
+	finish(&sv, c);
+}
+
+/* A server that no longer knows our tree (close-share) refuses what needs
+ * it: the request did not run (not sent, for the ledger, and counted as
+ * refused for the pool), the connection is given up, and a watch (a
+ * long-lived request) refused so is completed once.  An ECHO needs no
+ * tree: its answer is the server's. */
+static void test_refused(void)
+{
+	struct server sv;
+	struct conn_ledger l;
+	struct smb_reply reply = { 0 };
+	struct conn *c = start(&sv, SCENE_REFUSE, 4);
+	CHECK_INT(echo(c, true, &l), 0);
+	CHECK_INT(conn_ledger_fate(&l), CONN_FATE_ANSWERED);
+	CHECK(conn_alive(c));
+
+	uint8_t buf[128];
+	struct wr w;
+	int err = 0;
+	conn_ledger_begin(&l, true);
+	conn_msg_begin(c, &w, buf, sizeof(buf), SMB_COM_NT_TRANSACT, 0, 0);
+	wr_u8(&w, 0);
+	wr_le16(&w, 0);
+	struct conn_req *req = conn_submit_long(c, &w, &err);
+	CHECK(req != NULL);
+	if (req)
+		err = conn_wait(req, &reply);
+	conn_ledger_end();
+	CHECK_INT(err, -ECONNRESET);
+	CHECK_INT(l.sent, 0);
+	CHECK_INT(l.failed, 1);
+	CHECK_INT(l.refused, 1);
+	CHECK_INT(conn_ledger_fate(&l), CONN_FATE_NOT_SENT);
+	CHECK_INT(pool_retry_decision(POOL_OP_ONCE, &l, 0), POOL_RETRY_YES);
+	CHECK_INT(conn_in_flight(c), 0);
+	CHECK(!conn_alive(c));
+	smb_reply_clear(&reply);
 	finish(&sv, c);
 }
 
@@ -595,6 +646,7 @@ int main(void)
 {
 	test_answered();
 	test_lost();
+	test_refused();
 	test_late_answer();
 	test_counts_by_command();
 	test_unknown();

@@ -243,14 +243,24 @@ static void unknown_threads(void)
 }
 
 /* Session or tree gone (what makes the connection be made again, conn.c):
- * every ECONNRESET row, in either form, and nothing else. */
+ * those three statuses and their DOS forms; not CONNECTION_RESET and the
+ * like (a server's own storage failing), nor anything else. */
 static void test_session_gone(void)
 {
+	static const uint32_t gone[] = { NT_STATUS_NETWORK_NAME_DELETED,
+					 NT_STATUS_USER_SESSION_DELETED,
+					 NT_STATUS_NETWORK_SESSION_EXPIRED };
 	struct smb_hdr h = { .flags2 = SMB_FLAGS2_NT_STATUS };
 	for (size_t i = 0; i < G_N_ELEMENTS(nt_cases); i++) {
+		bool want = false;
+		for (size_t j = 0; j < G_N_ELEMENTS(gone); j++)
+			want |= nt_cases[i].status == gone[j];
 		h.status = nt_cases[i].status;
-		CHECK_INT(smb_hdr_session_gone(&h), nt_cases[i].err == ECONNRESET);
+		CHECK_INT(smb_hdr_session_gone(&h), want);
+		CHECK_INT(smb_hdr_bad_handle(&h), nt_cases[i].status == NT_STATUS_INVALID_HANDLE);
 	}
+	h.status = NT_STATUS_CONNECTION_RESET;
+	CHECK(!smb_hdr_session_gone(&h));
 	h.status = NT_STATUS_OK;
 	CHECK(!smb_hdr_session_gone(&h));
 	h.status = 0xC0000E00; /* unknown */
@@ -260,10 +270,17 @@ static void test_session_gone(void)
 	CHECK(smb_hdr_session_gone(&h));
 	h.status = 0x005B0002; /* ERRSRV / ERRbaduid */
 	CHECK(smb_hdr_session_gone(&h));
+	h.status = 0x00400001; /* ERRDOS / ERROR_NETNAME_DELETED (Samba) */
+	CHECK(smb_hdr_session_gone(&h));
+	CHECK_INT(smb_hdr_errno(&h), -ECONNRESET);
 	h.status = 0x00020001; /* ERRDOS / ERRbadfile */
 	CHECK(!smb_hdr_session_gone(&h));
+	h.status = 0x00060001; /* ERRDOS / ERRbadfid */
+	CHECK(!smb_hdr_session_gone(&h));
+	CHECK(smb_hdr_bad_handle(&h));
 	h.status = 0;
 	CHECK(!smb_hdr_session_gone(&h));
+	CHECK(!smb_hdr_bad_handle(&h));
 }
 
 static void test_log_once(void)

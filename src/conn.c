@@ -90,6 +90,7 @@ struct conn {
 	gint64 last_reply_us; /* monotonic time of the last frame received */
 	bool established; /* set once the session is up: failures before that are
 			     reported by the caller in one line, not logged */
+	gint64 established_us; /* when (monotonic): older ones may share a loss */
 	struct conn_stats stats;
 
 	GMutex send_lock;
@@ -164,17 +165,19 @@ static void ledger_note_failure(enum conn_fate fate)
 }
 
 /* A request that left but was refused unrun (the server no longer knew
- * its session or tree): for the ledger of the attempt that sent it, if that
- * is the one still running here, as if it never left; and the pool learns
- * that other connections may have lost theirs too (pool_retry). */
+ * its session or tree): in the ledger of the attempt that sent it, if that
+ * is the one running here, as if it never left, and counted as refused
+ * (the pool then replaces its other connections too: pool_note_attempt).
+ * Any other attempt only learns that a request of its failed unrun. */
 static void ledger_note_refused(struct conn_ledger *sender)
 {
 	struct conn_ledger *l = thread_ledger;
-	if (!l || l != sender)
-		return;
-	if (l->sent > 0)
-		l->sent--;
-	l->refused++;
+	if (l && l == sender) {
+		if (l->sent > 0)
+			l->sent--;
+		l->refused++;
+		l->refused_us = g_get_monotonic_time();
+	}
 	ledger_note_failure(CONN_FATE_NOT_SENT);
 }
 
@@ -1021,7 +1024,16 @@ void conn_set_established(struct conn *c)
 {
 	g_mutex_lock(&c->lock);
 	c->established = true;
+	c->established_us = g_get_monotonic_time();
 	g_mutex_unlock(&c->lock);
+}
+
+gint64 conn_established_us(struct conn *c)
+{
+	g_mutex_lock(&c->lock);
+	gint64 t = c->established ? c->established_us : 0;
+	g_mutex_unlock(&c->lock);
+	return t;
 }
 
 void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg)

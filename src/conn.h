@@ -79,6 +79,7 @@ struct conn_ledger {
 	unsigned sent;      /* requests that left */
 	unsigned failed;    /* requests that ended without an answer (any fate) */
 	unsigned refused;   /* of those: refused unrun, the session or tree gone */
+	gint64 refused_us;  /* when the last of those was seen (monotonic) */
 	enum conn_fate worst; /* of those: NOT_SENT < LOST < UNKNOWN */
 };
 void conn_ledger_begin(struct conn_ledger *l, bool settle);
@@ -111,6 +112,8 @@ int conn_error(struct conn *c);
 /* From now on losing the connection is news worth a log line (before, the
  * caller reports failures itself). */
 void conn_set_established(struct conn *c);
+/* When conn_set_established ran (monotonic microseconds); 0 if not yet. */
+gint64 conn_established_us(struct conn *c);
 /* Negotiated limits: max requests in flight, max message size. */
 void conn_set_limits(struct conn *c, uint16_t max_mpx, uint32_t max_msg);
 /* Turns on signing with key (copied) from the next message on; the next

@@ -367,7 +367,7 @@ void pool_report(struct pool *p)
 	g_mutex_unlock(&p->lock);
 }
 
-void pool_session_lost(struct pool *p)
+void pool_session_lost(struct pool *p, gint64 seen_us)
 {
 	g_mutex_lock(&p->lock);
 	GPtrArray *live = sessions_locked(p);
@@ -375,7 +375,8 @@ void pool_session_lost(struct pool *p)
 	/* Outside the pool's lock: giving a connection up takes its own. */
 	for (guint i = 0; i < live->len; i++) {
 		struct session *s = g_ptr_array_index(live, i);
-		conn_abandon(s->conn, -ECONNRESET);
+		if (conn_established_us(s->conn) <= seen_us)
+			conn_abandon(s->conn, -ECONNRESET);
 		session_unref(s);
 	}
 	g_ptr_array_free(live, TRUE);
@@ -385,7 +386,7 @@ void pool_session_lost(struct pool *p)
 void pool_note_attempt(struct pool *p, const struct conn_ledger *l)
 {
 	if (l->refused)
-		pool_session_lost(p);
+		pool_session_lost(p, l->refused_us);
 	else if (l->failed)
 		pool_report(p);
 }

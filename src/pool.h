@@ -59,12 +59,13 @@ int pool_get(struct pool *p, struct session **s);
  * usable): wake the keeper now rather than at its next tick. */
 void pool_report(struct pool *p);
 /* The server refused a request because it no longer knew the session or
- * tree it was sent on (conn.c gave that connection up).  What drops one
- * tree often drops them all (an administrator's close-share), and the
- * others would learn it one failed attempt at a time, past the attempts an
- * operation has: every connection is replaced now (requests in flight keep
- * their answers, as on any connection given up). */
-void pool_session_lost(struct pool *p);
+ * tree it was sent on (conn.c gave that connection up), as seen at
+ * seen_us (monotonic).  What drops one tree often drops them all (an
+ * administrator's close-share), and the others would learn it one failed
+ * attempt at a time, past the attempts an operation has: every connection
+ * made before seen_us is replaced now (requests in flight keep their
+ * answers, as on any connection given up); those made since are new. */
+void pool_session_lost(struct pool *p, gint64 seen_us);
 /* What an attempt's ledger tells the pool: pool_report for any request
  * without an answer, pool_session_lost too for one refused unrun. */
 void pool_note_attempt(struct pool *p, const struct conn_ledger *l);

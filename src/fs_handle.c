@@ -274,7 +274,9 @@ int fs_handle_close(struct fs_handle *h, const struct client *template)
 uint8_t fs_handle_oplock(struct fs_handle *h)
 {
 	g_mutex_lock(&h->lock);
-	uint8_t level = h->oplock;
+	/* An oplock dies with the connection it was granted on (MS-CIFS
+	 * 3.3.4.1: the server forgets the FID), until a re-open gets one. */
+	uint8_t level = h->broken || !conn_alive(h->session->conn) ? OPLOCK_NONE : h->oplock;
 	g_mutex_unlock(&h->lock);
 	return level;
 }

@@ -109,10 +109,17 @@ static void interrupt_signal(int sig)
 	(void)sig;
 }
 
-/* Unmounted (or signalled): waits for the server should end. */
-static bool fuse_exited(void *arg)
+/* Polled while an operation waits for the server to come back: unmounted
+ * (or signalled), or the process whose request it is was interrupted (a
+ * FUSE interrupt: SIGKILL, or ^C; fuse_interrupted is false on threads
+ * that serve no request): the wait ends. */
+static int wait_cancelled(void *arg)
 {
-	return fuse_session_exited(fuse_get_session(arg));
+	if (fuse_session_exited(fuse_get_session(arg)))
+		return -ESHUTDOWN;
+	if (fuse_interrupted())
+		return -EINTR;
+	return 0;
 }
 
 static void detach_stdio(void)
@@ -234,7 +241,7 @@ int main(int argc, char *argv[])
 	struct pool_config pc;
 	opts_session_params(&opts, &sp);
 	opts_pool_config(&opts, &pc);
-	pc.cancelled = fuse_exited;
+	pc.cancelled = wait_cancelled;
 	pc.cancel_arg = fuse;
 	pc.event_fn = fs_server_event;
 	pc.event_arg = &fs;

@@ -321,10 +321,10 @@ int pool_get(struct pool *p, struct session **out)
 
 	g_mutex_lock(&p->lock);
 	for (;;) {
-		if (p->stopping || (p->cfg.cancelled && p->cfg.cancelled(p->cfg.cancel_arg))) {
-			ret = -ESHUTDOWN;
+		ret = p->stopping ? -ESHUTDOWN
+				  : p->cfg.cancelled ? p->cfg.cancelled(p->cfg.cancel_arg) : 0;
+		if (ret < 0)
 			break;
-		}
 		for (unsigned n = 0; n < p->cfg.conns; n++) {
 			unsigned i = (p->next + n) % p->cfg.conns;
 			if (slot_live(&p->slots[i])) {

@@ -31,8 +31,9 @@ struct pool_config {
 	int echo_interval_s;         /* 0: no keepalive */
 	int reconnect_timeout_s;     /* how long pool_get waits for a session */
 	bool hard;                   /* wait forever instead */
-	/* Polled while pool_get waits: true makes it give up (unmounting). */
-	bool (*cancelled)(void *arg);
+	/* Polled while pool_get waits: a negative errno makes it give up with
+	 * it (-ESHUTDOWN: unmounting; -EINTR: the caller was interrupted). */
+	int (*cancelled)(void *arg);
 	void *cancel_arg;
 	/* Installed on every session's connection: messages the server sends
 	 * on its own (oplock breaks). */
@@ -53,7 +54,8 @@ void pool_free(struct pool *p);
 
 /* A live session (a reference: session_unref it), round-robin over the live
  * ones.  -ETIMEDOUT when the server stayed unreachable for
- * reconnect_timeout, -ESHUTDOWN when the pool is being freed. */
+ * reconnect_timeout, -ESHUTDOWN when the pool is being freed, or the
+ * cancelled callback's errno (checked every second while waiting). */
 int pool_get(struct pool *p, struct session **s);
 /* A request failed without an answer (its connection is no longer
  * usable): wake the keeper now rather than at its next tick. */

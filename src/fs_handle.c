@@ -271,6 +271,14 @@ int fs_handle_close(struct fs_handle *h, const struct client *template)
 	return ret;
 }
 
+bool fs_handle_holds_locks(struct fs_handle *h)
+{
+	g_mutex_lock(&h->lock_mutex);
+	bool held = h->ranges->len > 0 || h->flocks->len > 0;
+	g_mutex_unlock(&h->lock_mutex);
+	return held;
+}
+
 uint8_t fs_handle_oplock(struct fs_handle *h)
 {
 	g_mutex_lock(&h->lock);

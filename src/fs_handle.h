@@ -85,6 +85,10 @@ void fs_handle_unbind(struct fs_handle *h, struct client *cl);
  * using it are done; later binds fail with EBADF. */
 int fs_handle_close(struct fs_handle *h, const struct client *template);
 
+/* Whether the handle holds byte-range locks (fcntl or flock) on the
+ * server. */
+bool fs_handle_holds_locks(struct fs_handle *h);
+
 /* The oplock level the handle holds now (OPLOCK_*). */
 uint8_t fs_handle_oplock(struct fs_handle *h);
 

@@ -1874,6 +1874,70 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 	g_free(path);
 }
 
+/* fs_pool_reconnected's work: every handle holding locks is bound once,
+ * which re-opens it and takes its locks again if its connection died (and
+ * does nothing if not); one that cannot is broken and says so
+ * (fs_handle.c). */
+static void relock_handles(gpointer data, gpointer user_data)
+{
+	struct smbfuse *fs = user_data;
+	(void)data;
+	GPtrArray *hs = g_ptr_array_new_with_free_func((GDestroyNotify)fs_handle_unref);
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer key, value;
+	g_mutex_lock(&fs->handles_lock);
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		GPtrArray *list = value;
+		for (guint i = 0; i < list->len; i++) {
+			g_ptr_array_add(hs, fs_handle_ref(g_ptr_array_index(list, i)));
+			g_ptr_array_add(paths, g_strdup(key));
+		}
+	}
+	g_mutex_unlock(&fs->handles_lock);
+	for (guint i = 0; i < hs->len; i++) {
+		struct fs_handle *h = g_ptr_array_index(hs, i);
+		struct client cl;
+		uint16_t fid;
+		bool transient;
+		if (fs_handle_holds_locks(h) &&
+		    fs_handle_bind(h, fs->pool, fs->client, g_ptr_array_index(paths, i), &cl, &fid,
+				   &transient) == 0)
+			fs_handle_unbind(h, &cl);
+	}
+	g_ptr_array_free(paths, TRUE);
+	g_ptr_array_free(hs, TRUE);
+}
+
+void fs_pool_reconnected(void *arg)
+{
+	struct smbfuse *fs = arg;
+	g_mutex_lock(&fs->relock_lock);
+	/* One pass waiting is enough: it looks at every handle when it runs. */
+	if (fs->relock && g_thread_pool_unprocessed(fs->relock) == 0)
+		g_thread_pool_push(fs->relock, GINT_TO_POINTER(1), NULL);
+	g_mutex_unlock(&fs->relock_lock);
+}
+
+void fs_relock_start(struct smbfuse *fs)
+{
+	GThreadPool *p = g_thread_pool_new(relock_handles, fs, 1, FALSE, NULL);
+	g_mutex_lock(&fs->relock_lock);
+	fs->relock = p;
+	g_mutex_unlock(&fs->relock_lock);
+}
+
+void fs_relock_stop(struct smbfuse *fs)
+{
+	g_mutex_lock(&fs->relock_lock);
+	GThreadPool *p = fs->relock;
+	fs->relock = NULL;
+	g_mutex_unlock(&fs->relock_lock);
+	if (p)
+		g_thread_pool_free(p, TRUE, TRUE);
+}
+
 const struct fuse_operations smbfuse_ops = {
 	.init = fs_init,
 	.getattr = fs_getattr,

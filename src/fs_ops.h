@@ -51,6 +51,10 @@ struct smbfuse {
 	 * directories apart; forgotten on a reconnect. */
 	GMutex modes_lock;
 	struct modemask file_modes, dir_modes;
+	/* One worker taking locks again after a reconnect (fs_relock_*);
+	 * NULL before fs_relock_start and after fs_relock_stop. */
+	GMutex relock_lock;
+	GThreadPool *relock;
 };
 
 extern const struct fuse_operations smbfuse_ops;
@@ -62,6 +66,17 @@ extern const struct fuse_operations smbfuse_ops;
 void fs_server_changed(struct smbfuse *fs, const char *path, uint32_t action);
 /* The event handler for a pool's connections (oplock breaks). */
 void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg);
+/* The pool replaced a session that had died (its `reconnected` hook; any
+ * thread, returns at once): the open handles that hold byte-range locks
+ * and were on a dead connection re-open and take them again now, on
+ * fs->relock's worker, not when next used.  Until then the server, which
+ * let the locks go with the connection, would give them to another client
+ * unseen while their holder sleeps. */
+void fs_pool_reconnected(void *arg);
+/* The worker, from before the pool opens until before it is freed
+ * (fs_relock_stop waits for it; later hooks do nothing). */
+void fs_relock_start(struct smbfuse *fs);
+void fs_relock_stop(struct smbfuse *fs);
 
 /* SMB metadata -> struct stat, applying uid=/gid=/file_mode=/dir_mode=. */
 void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,

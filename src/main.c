@@ -175,6 +175,7 @@ int main(int argc, char *argv[])
 	}
 	stats_init(&fs.stats);
 	g_mutex_init(&fs.handles_lock);
+	g_mutex_init(&fs.relock_lock);
 	g_mutex_init(&fs.inval_lock);
 	g_mutex_init(&fs.modes_lock);
 	fs.links = linknames_new();
@@ -245,8 +246,11 @@ int main(int argc, char *argv[])
 	pc.cancel_arg = fuse;
 	pc.event_fn = fs_server_event;
 	pc.event_arg = &fs;
+	pc.reconnected = fs_pool_reconnected;
+	pc.reconnected_arg = &fs;
 	fs.cache_mode = opts_cache_mode(&opts);
 	fs.cache = cache_new(fs.cache_mode == CACHE_NONE ? 0 : (int)(opts.actimeo * 1000));
+	fs_relock_start(&fs);
 	ret = pool_open(&sp, &pc, &pool, &errmsg);
 	if (ret < 0) {
 		report(EXIT_MOUNT_FAILURE, errmsg);
@@ -327,6 +331,7 @@ out_unmount:
 out_destroy:
 	fuse_destroy(fuse);
 	session_unref(first);
+	fs_relock_stop(&fs); /* it uses the client and the pool */
 	client_free(fs.client);
 	pool_free(pool);
 out_free:
@@ -337,6 +342,7 @@ out_free:
 	stats_clear(&fs.stats);
 	g_hash_table_destroy(fs.handles);
 	g_mutex_clear(&fs.handles_lock);
+	g_mutex_clear(&fs.relock_lock);
 	cache_free(fs.cache);
 	g_mutex_clear(&fs.inval_lock);
 	g_mutex_clear(&fs.modes_lock);

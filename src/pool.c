@@ -177,6 +177,7 @@ static void reconnect_slot(struct pool *p, unsigned i)
 		return;
 	}
 	struct session *old = sl->s;
+	bool replaced = old != NULL;
 	sl->s = fresh;
 	sl->failures = 0;
 	sl->lost_logged = false;
@@ -190,6 +191,11 @@ static void reconnect_slot(struct pool *p, unsigned i)
 	/* Users of the old session still hold their references; it goes when
 	 * the last of them lets go. */
 	session_unref(old);
+	if (replaced && p->cfg.reconnected) {
+		g_mutex_unlock(&p->lock);
+		p->cfg.reconnected(p->cfg.reconnected_arg);
+		g_mutex_lock(&p->lock);
+	}
 }
 
 /* Sends an echo on slot i's connection if it has been idle too long; a

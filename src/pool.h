@@ -39,6 +39,11 @@ struct pool_config {
 	 * on its own (oplock breaks). */
 	conn_event_fn event_fn;
 	void *event_arg;
+	/* Called by the keeper (outside the pool's lock; must return at once)
+	 * after it replaced a session that had died: what the dead one held
+	 * on the server (locks) may be taken again now. */
+	void (*reconnected)(void *arg);
+	void *reconnected_arg;
 };
 
 struct pool;

@@ -1874,14 +1874,12 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 	g_free(path);
 }
 
-/* fs_pool_reconnected's work: every handle holding locks is bound once,
- * which re-opens it and takes its locks again if its connection died (and
- * does nothing if not); one that cannot is broken and says so
+/* One pass of the relock thread: every handle holding locks is bound
+ * once, which re-opens it and takes its locks again if its connection died
+ * (and does nothing if not); one that cannot is broken and says so
  * (fs_handle.c). */
-static void relock_handles(gpointer data, gpointer user_data)
+static void relock_handles(struct smbfuse *fs)
 {
-	struct smbfuse *fs = user_data;
-	(void)data;
 	GPtrArray *hs = g_ptr_array_new_with_free_func((GDestroyNotify)fs_handle_unref);
 	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
 	GHashTableIter it;
@@ -1910,32 +1908,50 @@ static void relock_handles(gpointer data, gpointer user_data)
 	g_ptr_array_free(hs, TRUE);
 }
 
+static gpointer relock_main(gpointer arg)
+{
+	struct smbfuse *fs = arg;
+	g_mutex_lock(&fs->relock_lock);
+	while (!fs->relock_stopping) {
+		if (!fs->relock_wanted) {
+			g_cond_wait(&fs->relock_cond, &fs->relock_lock);
+			continue;
+		}
+		/* Asked again while this pass runs: another pass, which looks
+		 * at every handle anyway. */
+		fs->relock_wanted = false;
+		g_mutex_unlock(&fs->relock_lock);
+		relock_handles(fs);
+		g_mutex_lock(&fs->relock_lock);
+	}
+	g_mutex_unlock(&fs->relock_lock);
+	return NULL;
+}
+
 void fs_pool_reconnected(void *arg)
 {
 	struct smbfuse *fs = arg;
 	g_mutex_lock(&fs->relock_lock);
-	/* One pass waiting is enough: it looks at every handle when it runs. */
-	if (fs->relock && g_thread_pool_unprocessed(fs->relock) == 0)
-		g_thread_pool_push(fs->relock, GINT_TO_POINTER(1), NULL);
+	fs->relock_wanted = true;
+	g_cond_signal(&fs->relock_cond);
 	g_mutex_unlock(&fs->relock_lock);
 }
 
 void fs_relock_start(struct smbfuse *fs)
 {
-	GThreadPool *p = g_thread_pool_new(relock_handles, fs, 1, FALSE, NULL);
-	g_mutex_lock(&fs->relock_lock);
-	fs->relock = p;
-	g_mutex_unlock(&fs->relock_lock);
+	fs->relock_thread = g_thread_new("relock", relock_main, fs);
 }
 
 void fs_relock_stop(struct smbfuse *fs)
 {
+	if (!fs->relock_thread)
+		return;
 	g_mutex_lock(&fs->relock_lock);
-	GThreadPool *p = fs->relock;
-	fs->relock = NULL;
+	fs->relock_stopping = true;
+	g_cond_signal(&fs->relock_cond);
 	g_mutex_unlock(&fs->relock_lock);
-	if (p)
-		g_thread_pool_free(p, TRUE, TRUE);
+	g_thread_join(fs->relock_thread);
+	fs->relock_thread = NULL;
 }
 
 const struct fuse_operations smbfuse_ops = {

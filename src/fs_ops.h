@@ -51,10 +51,12 @@ struct smbfuse {
 	 * directories apart; forgotten on a reconnect. */
 	GMutex modes_lock;
 	struct modemask file_modes, dir_modes;
-	/* One worker taking locks again after a reconnect (fs_relock_*);
-	 * NULL before fs_relock_start and after fs_relock_stop. */
+	/* A thread taking locks again after a reconnect (fs_relock_*):
+	 * asked for a pass (relock_wanted) under relock_lock. */
 	GMutex relock_lock;
-	GThreadPool *relock;
+	GCond relock_cond;
+	GThread *relock_thread;
+	bool relock_wanted, relock_stopping;
 };
 
 extern const struct fuse_operations smbfuse_ops;
@@ -68,13 +70,13 @@ void fs_server_changed(struct smbfuse *fs, const char *path, uint32_t action);
 void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg);
 /* The pool replaced a session that had died (its `reconnected` hook; any
  * thread, returns at once): the open handles that hold byte-range locks
- * and were on a dead connection re-open and take them again now, on
- * fs->relock's worker, not when next used.  Until then the server, which
+ * and were on a dead connection re-open and take them again now, on the
+ * relock thread, not when next used.  Until then the server, which
  * let the locks go with the connection, would give them to another client
  * unseen while their holder sleeps. */
 void fs_pool_reconnected(void *arg);
-/* The worker, from before the pool opens until before it is freed
- * (fs_relock_stop waits for it; later hooks do nothing). */
+/* The thread, from before the pool opens until before it is freed
+ * (fs_relock_stop joins it; later hooks do nothing). */
 void fs_relock_start(struct smbfuse *fs);
 void fs_relock_stop(struct smbfuse *fs);
 

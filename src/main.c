@@ -176,6 +176,7 @@ int main(int argc, char *argv[])
 	stats_init(&fs.stats);
 	g_mutex_init(&fs.handles_lock);
 	g_mutex_init(&fs.relock_lock);
+	g_cond_init(&fs.relock_cond);
 	g_mutex_init(&fs.inval_lock);
 	g_mutex_init(&fs.modes_lock);
 	fs.links = linknames_new();
@@ -343,6 +344,7 @@ out_free:
 	g_hash_table_destroy(fs.handles);
 	g_mutex_clear(&fs.handles_lock);
 	g_mutex_clear(&fs.relock_lock);
+	g_cond_clear(&fs.relock_cond);
 	cache_free(fs.cache);
 	g_mutex_clear(&fs.inval_lock);
 	g_mutex_clear(&fs.modes_lock);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 
+#include "locktab.h"
 #include "log.h"
 #include "writebehind.h"
 
@@ -271,14 +272,6 @@ int fs_handle_close(struct fs_handle *h, const struct client *template)
 	return ret;
 }
 
-bool fs_handle_holds_locks(struct fs_handle *h)
-{
-	g_mutex_lock(&h->lock_mutex);
-	bool held = h->ranges->len > 0 || h->flocks->len > 0;
-	g_mutex_unlock(&h->lock_mutex);
-	return held;
-}
-
 uint8_t fs_handle_oplock(struct fs_handle *h)
 {
 	g_mutex_lock(&h->lock);
@@ -292,8 +285,9 @@ uint8_t fs_handle_oplock(struct fs_handle *h)
 uint64_t fs_handle_known_size(struct fs_handle *h)
 {
 	g_mutex_lock(&h->lock);
-	bool exact = OPLOCK_IS_EXCLUSIVE(h->oplock) &&
-		     (h->id.write_time || h->id.unique_id);
+	/* As fs_handle_oplock: not on a dead connection's word. */
+	bool exact = OPLOCK_IS_EXCLUSIVE(h->oplock) && !h->broken &&
+		     conn_alive(h->session->conn) && (h->id.write_time || h->id.unique_id);
 	uint64_t size;
 	if (!exact || !client_file_end(h->session, h->fid, &size))
 		size = UINT64_MAX;
@@ -301,9 +295,9 @@ uint64_t fs_handle_known_size(struct fs_handle *h)
 	return size;
 }
 
-void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type)
+/* Under lock_mutex. */
+static void note_flock_locked(struct fs_handle *h, uint64_t owner, int type)
 {
-	g_mutex_lock(&h->lock_mutex);
 	for (guint i = h->flocks->len; i-- > 0;)
 		if (g_array_index(h->flocks, struct fs_flock, i).owner == owner)
 			g_array_remove_index(h->flocks, i);
@@ -311,7 +305,41 @@ void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type)
 		struct fs_flock f = { .owner = owner, .type = type };
 		g_array_append_val(h->flocks, f);
 	}
+}
+
+void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type)
+{
+	g_mutex_lock(&h->lock_mutex);
+	note_flock_locked(h, owner, type);
 	g_mutex_unlock(&h->lock_mutex);
+}
+
+bool fs_handle_unlock_if_gone(struct fs_handle *h, uint64_t owner, const struct flock *fl)
+{
+	/* h->lock first, as a re-open takes it before re-locking: none can
+	 * run between the look at the connection and the table's change. */
+	g_mutex_lock(&h->lock);
+	bool gone = !h->closed && !h->broken && !conn_alive(h->session->conn);
+	if (gone) {
+		g_mutex_lock(&h->lock_mutex);
+		if (fl) {
+			uint64_t start = fl->l_start < 0 ? 0 : (uint64_t)fl->l_start;
+			uint64_t end = fl->l_len > 0 ? start + (uint64_t)fl->l_len : LOCKTAB_EOF;
+			GArray *steps = g_array_new(FALSE, FALSE, sizeof(struct lock_step));
+			GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+			locktab_plan((const struct lock_range *)(void *)h->ranges->data,
+				     h->ranges->len, owner, LOCKTAB_UNLOCK, start, end, steps, result);
+			g_array_set_size(h->ranges, 0);
+			g_array_append_vals(h->ranges, result->data, result->len);
+			g_array_free(steps, TRUE);
+			g_array_free(result, TRUE);
+		} else {
+			note_flock_locked(h, owner, LOCK_UN);
+		}
+		g_mutex_unlock(&h->lock_mutex);
+	}
+	g_mutex_unlock(&h->lock);
+	return gone;
 }
 
 bool fs_handle_has_locks(struct fs_handle *h)

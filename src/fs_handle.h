@@ -85,10 +85,6 @@ void fs_handle_unbind(struct fs_handle *h, struct client *cl);
  * using it are done; later binds fail with EBADF. */
 int fs_handle_close(struct fs_handle *h, const struct client *template);
 
-/* Whether the handle holds byte-range locks (fcntl or flock) on the
- * server. */
-bool fs_handle_holds_locks(struct fs_handle *h);
-
 /* The oplock level the handle holds now (OPLOCK_*). */
 uint8_t fs_handle_oplock(struct fs_handle *h);
 
@@ -115,5 +111,12 @@ bool fs_handle_read_head(struct fs_handle *h, void *buf, size_t size, uint64_t o
 /* Remember / forget an flock lock for re-acquisition. */
 void fs_handle_note_flock(struct fs_handle *h, uint64_t owner, int type);
 bool fs_handle_has_locks(struct fs_handle *h);
+/* An unlock (fl: fcntl's; NULL: flock's) by owner while the handle's
+ * connection is dead: the server, which let every lock of the handle go
+ * with it, holds nothing to unlock, so only the table changes, and the
+ * re-open will not take the lock again for an owner that is gone (a
+ * process killed during an outage).  Returns false, changing nothing,
+ * when the connection is alive (the unlock goes to the server). */
+bool fs_handle_unlock_if_gone(struct fs_handle *h, uint64_t owner, const struct flock *fl);
 
 #endif

@@ -1621,7 +1621,8 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 
 	/* libfuse unlocks every handle on close; one that never locked has
 	 * nothing to unlock, and skipping saves a round trip per close. */
-	if (fl->l_type == F_UNLCK && cmd != F_GETLK && !fs_handle_has_locks(h))
+	if (fl->l_type == F_UNLCK && cmd != F_GETLK &&
+	    (!fs_handle_has_locks(h) || fs_handle_unlock_if_gone(h, fi->lock_owner, fl)))
 		return 0;
 	for (;;) {
 		int one_cmd = cmd == F_SETLKW ? F_SETLK : cmd;
@@ -1645,7 +1646,8 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 	unsigned delay = 10;
 	int ret;
 
-	if (kind == LOCK_UN && !fs_handle_has_locks(h))
+	if (kind == LOCK_UN &&
+	    (!fs_handle_has_locks(h) || fs_handle_unlock_if_gone(h, fi->lock_owner, NULL)))
 		return 0;
 	for (;;) {
 		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path, POOL_OP_ONCE,
@@ -1874,6 +1876,9 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 	g_free(path);
 }
 
+/* How long a relock pass waits for a connection, per handle. */
+#define RELOCK_WAIT_S 5
+
 /* One pass of the relock thread: every handle holding locks is bound
  * once, which re-opens it and takes its locks again if its connection died
  * (and does nothing if not); one that cannot is broken and says so
@@ -1899,10 +1904,15 @@ static void relock_handles(struct smbfuse *fs)
 		struct client cl;
 		uint16_t fid;
 		bool transient;
-		if (fs_handle_holds_locks(h) &&
+		/* A re-open holds the handle's lock while it waits for a
+		 * connection: not for long (the next reconnect brings another
+		 * pass). */
+		pool_limit_waits(g_get_monotonic_time() + RELOCK_WAIT_S * G_USEC_PER_SEC);
+		if (fs_handle_has_locks(h) &&
 		    fs_handle_bind(h, fs->pool, fs->client, g_ptr_array_index(paths, i), &cl, &fid,
 				   &transient) == 0)
 			fs_handle_unbind(h, &cl);
+		pool_limit_waits(0);
 	}
 	g_ptr_array_free(paths, TRUE);
 	g_ptr_array_free(hs, TRUE);

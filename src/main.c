@@ -109,17 +109,61 @@ static void interrupt_signal(int sig)
 	(void)sig;
 }
 
-/* Polled while an operation waits for the server to come back: unmounted
- * (or signalled), or the process whose request it is was interrupted (a
- * FUSE interrupt: SIGKILL, or ^C; fuse_interrupted is false on threads
- * that serve no request): the wait ends. */
+/* What ends a wait for the server (the pool's cancelled hook, any thread):
+ * unmounting, and the process whose request it is being killed. */
+static gint unmounting;       /* set once the FUSE loop is over */
+static GMutex exit_lock;      /* guards exit_fuse */
+static struct fuse *exit_fuse; /* while the FUSE loop runs */
+
+/* Whether process pid is being killed: SIGKILL pending (a fatal signal of
+ * any kind is turned into one for each of its threads).  Only that: the
+ * kernel interrupts a FUSE request for any signal, and a stop, ^Z or a
+ * handled SIGALRM must not fail a read, as on an NFS hard mount. */
+static bool being_killed(pid_t pid)
+{
+	char path[64], *text = NULL;
+	bool killed = false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return false;
+	static const char *const fields[] = { "\nSigPnd:", "\nShdPnd:" };
+	for (size_t i = 0; i < G_N_ELEMENTS(fields) && !killed; i++) {
+		const char *f = strstr(text, fields[i]);
+		if (f)
+			killed = g_ascii_strtoull(f + strlen(fields[i]), NULL, 16) &
+				 (1ull << (SIGKILL - 1));
+	}
+	g_free(text);
+	return killed;
+}
+
 static int wait_cancelled(void *arg)
 {
-	if (fuse_session_exited(fuse_get_session(arg)))
+	(void)arg;
+	/* First: once unmounting, libfuse's context may be gone. */
+	if (g_atomic_int_get(&unmounting))
 		return -ESHUTDOWN;
-	if (fuse_interrupted())
+	g_mutex_lock(&exit_lock);
+	bool exited = exit_fuse && fuse_session_exited(fuse_get_session(exit_fuse));
+	g_mutex_unlock(&exit_lock);
+	if (exited)
+		return -ESHUTDOWN;
+	/* The request's caller, on a FUSE thread (NULL on others). */
+	struct fuse_context *ctx = fuse_get_context();
+	if (ctx && ctx->pid > 0 && being_killed(ctx->pid))
 		return -EINTR;
 	return 0;
+}
+
+/* From now on waits for the server end (ESHUTDOWN): the FUSE loop is over,
+ * and the threads still waiting (change watch, relock, write-behind) must
+ * be let go before what they use is freed. */
+static void end_waits(void)
+{
+	g_atomic_int_set(&unmounting, 1);
+	g_mutex_lock(&exit_lock);
+	exit_fuse = NULL;
+	g_mutex_unlock(&exit_lock);
 }
 
 static void detach_stdio(void)
@@ -244,7 +288,7 @@ int main(int argc, char *argv[])
 	opts_session_params(&opts, &sp);
 	opts_pool_config(&opts, &pc);
 	pc.cancelled = wait_cancelled;
-	pc.cancel_arg = fuse;
+	pc.cancel_arg = NULL;
 	pc.event_fn = fs_server_event;
 	pc.event_arg = &fs;
 	pc.reconnected = fs_pool_reconnected;
@@ -308,6 +352,9 @@ int main(int argc, char *argv[])
 
 	/* Change notification keeps the caches honest (cache=none has none). */
 	fs.fuse = fuse;
+	g_mutex_lock(&exit_lock);
+	exit_fuse = fuse;
+	g_mutex_unlock(&exit_lock);
 	if (fs.cache_mode != CACHE_NONE && opts.actimeo > 0) {
 		struct notify_config nc = { .pool = pool, .template = fs.client,
 					    .on_change = notify_changed, .arg = &fs };
@@ -321,6 +368,7 @@ int main(int argc, char *argv[])
 		ret = fuse_loop_mt(fuse, &lc);
 	}
 	code = ret == 0 ? 0 : EXIT_MOUNT_FAILURE;
+	end_waits();
 	notify_stop(fs.notify);
 	fs.notify = NULL;
 	g_mutex_lock(&fs.inval_lock);
@@ -330,9 +378,10 @@ int main(int argc, char *argv[])
 out_unmount:
 	fuse_unmount(fuse);
 out_destroy:
+	end_waits();
+	fs_relock_stop(&fs); /* it uses the client, the pool and libfuse */
 	fuse_destroy(fuse);
 	session_unref(first);
-	fs_relock_stop(&fs); /* it uses the client and the pool */
 	client_free(fs.client);
 	pool_free(pool);
 out_free:

@@ -319,18 +319,31 @@ void pool_free(struct pool *p)
 	pool_unref(p);
 }
 
+static __thread gint64 wait_limit_us;
+
+void pool_limit_waits(gint64 until_us)
+{
+	wait_limit_us = until_us;
+}
+
 int pool_get(struct pool *p, struct session **out)
 {
 	gint64 deadline = g_get_monotonic_time() +
 			  (gint64)p->cfg.reconnect_timeout_s * G_USEC_PER_SEC;
 	int ret;
 
+	/* A thread that must not wait long (pool_limit_waits), even when
+	 * hard. */
+	bool limited = wait_limit_us > 0;
+	if (limited && deadline > wait_limit_us)
+		deadline = wait_limit_us;
+
 	g_mutex_lock(&p->lock);
 	for (;;) {
-		ret = p->stopping ? -ESHUTDOWN
-				  : p->cfg.cancelled ? p->cfg.cancelled(p->cfg.cancel_arg) : 0;
-		if (ret < 0)
+		if (p->stopping) {
+			ret = -ESHUTDOWN;
 			break;
+		}
 		for (unsigned n = 0; n < p->cfg.conns; n++) {
 			unsigned i = (p->next + n) % p->cfg.conns;
 			if (slot_live(&p->slots[i])) {
@@ -340,14 +353,23 @@ int pool_get(struct pool *p, struct session **out)
 				return 0;
 			}
 		}
-		/* Nothing live: the keeper is on it.  Once the server has been
-		 * away longer than reconnect_timeout, fail at once. */
+		/* Nothing live: the keeper is on it.  Waits end early when the
+		 * hook says so (every second, below). */
+		ret = p->cfg.cancelled ? p->cfg.cancelled(p->cfg.cancel_arg) : 0;
+		if (ret < 0)
+			break;
+		/* Once the server has been away longer than reconnect_timeout,
+		 * fail at once. */
 		if (p->down && !p->cfg.hard) {
 			ret = -ETIMEDOUT;
 			break;
 		}
 		g_cond_signal(&p->wake);
 		gint64 now = g_get_monotonic_time();
+		if (limited && now >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		if (!p->cfg.hard && now >= deadline) {
 			if (!p->down)
 				log_warn("server %s unreachable for %d s: operations fail until it "
@@ -358,7 +380,7 @@ int pool_get(struct pool *p, struct session **out)
 			break;
 		}
 		gint64 until = now + G_USEC_PER_SEC;
-		if (!p->cfg.hard && until > deadline)
+		if ((!p->cfg.hard || limited) && until > deadline)
 			until = deadline;
 		g_cond_wait_until(&p->changed, &p->lock, until);
 	}

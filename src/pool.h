@@ -62,6 +62,10 @@ void pool_free(struct pool *p);
  * reconnect_timeout, -ESHUTDOWN when the pool is being freed, or the
  * cancelled callback's errno (checked every second while waiting). */
 int pool_get(struct pool *p, struct session **s);
+/* The calling thread's pool_get calls give up (ETIMEDOUT) at until_us
+ * (monotonic), hard or not; 0: no limit.  For a background pass that must
+ * not hold what it holds (a handle's lock) through a long outage. */
+void pool_limit_waits(gint64 until_us);
 /* A request failed without an answer (its connection is no longer
  * usable): wake the keeper now rather than at its next tick. */
 void pool_report(struct pool *p);

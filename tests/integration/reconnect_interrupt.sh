@@ -4,9 +4,18 @@
 # with EINTR when FUSE says the request was interrupted.  It used to ignore
 # SIGINT and sit in state D after SIGKILL until reconnect_timeout, and for
 # ever with -o hard (where unmounting then failed with EBUSY).
-#   With -o hard and smbd killed, a cat waiting for the server exits within
-#   5 s of SIGKILL, SIGTERM, and SIGKILL again; then the mount unmounts
-#   normally.
+#   A  With -o hard and smbd killed, a cat waiting for the server exits
+#      within 5 s of SIGKILL, SIGTERM, and SIGKILL again.
+#   B  A waiting cat stopped and continued (SIGSTOP, SIGCONT: not fatal)
+#      keeps waiting, and reads the file once smbd is back, as on an NFS
+#      hard mount (an interrupt is only taken for a fatal signal).
+#   C  With change notification on (its watch thread waits for the server
+#      too) and a file deleted while open (the kernel's hidden file, whose
+#      close waits for the server), smbd killed again for 8 s: the hard
+#      mount unmounts, and the daemon exits 0 within 15 s.
+#   D  SIGTERM to the daemon while a hidden file is open, the server up:
+#      it exits by itself (it crashed in its exit-time clean-up, asking
+#      libfuse whether a request that was gone had been interrupted).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -45,5 +54,53 @@ waiter() {
 waiter KILL
 waiter TERM
 waiter KILL
+
+# ---------------------------------------------------------------- B
+cat "$mnt/f" >"$T_ROOT/b.out" 2>"$T_ROOT/b.err" &
+reader=$!
+register_helper "$reader"
+sleep 2
+kill -STOP "$reader"
+sleep 1
+kill -CONT "$reader"
+sleep 2
+_t_alive "$reader" || fail "B: the waiting cat ended after SIGSTOP/SIGCONT: $(cat "$T_ROOT/b.err")"
+rc_smb_restart
+rc_wait_pid "B: the cat" "$reader" 60
+[ "$RC_RC" = 0 ] || fail "B: the cat failed once smbd was back: $(cat "$T_ROOT/b.err")"
+check_eq "B: what the cat read" hello "$(cat "$T_ROOT/b.out")"
+note "B: a stopped and continued reader kept waiting and read the file"
 smbfuse_umount "$mnt"
+
+# ---------------------------------------------------------------- C
+mntC=$(new_mountpoint C)
+rc_mount "$mntC" hard
+rc_wait_stat "C: change notification armed" "$mntC" notify.arms 1 10
+exec 4<"$mntC/f" || fail "C: open"
+rm "$mntC/f" || fail "C: rm of the open file"
+rc_smb_kill_now
+exec 4<&-
+sleep 8
+smbfuse_umount "$mntC"
+note "C: the hard mount unmounted with the server away"
+
+# ---------------------------------------------------------------- D
+rc_smb_restart
+mntD=$(new_mountpoint D)
+rc_mount "$mntD"
+daemon=$SMBFUSE_PID
+echo gone >"$S/g"
+exec 4<"$mntD/g" || fail "D: open"
+rm "$mntD/g" || fail "D: rm of the open file"
+kill -TERM "$daemon"
+for _ in $(seq 150); do _t_alive "$daemon" || break; sleep 0.1; done
+_t_alive "$daemon" && fail "D: smbfuse still running 15 s after SIGTERM"
+wait "$daemon"
+rc=$?
+exec 4<&-
+# 32 (a loop ended by a signal, as before); not a death by a signal (> 128).
+[ "$rc" -lt 128 ] || { show_file "$SMBFUSE_LOG"; fail "D: smbfuse died with status $rc after SIGTERM"; }
+is_mounted "$mntD" && fail "D: still mounted after SIGTERM"
+unset "_T_MOUNT_PID[$mntD]" # exited and unmounted: nothing for the cleanup
+note "D: SIGTERM with a hidden file open: exit status $rc, no crash"
 note "PASS"

@@ -40,21 +40,11 @@ if os.fork() == 0:
 open(ctl + "/held", "w").close()
 time.sleep(600)
 PY
-cat >"$T_ROOT/try.py" <<'PY'
-import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDWR)
-try:
-    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)
-    print("got")
-except OSError:
-    print("refused")
-os.close(fd)
-PY
 python3 "$T_ROOT/owner.py" "$mntA/lockfile" "$T_ROOT" >"$T_ROOT/owner.out" 2>&1 &
 owner=$!
 register_helper "$owner"
 wait_file "$T_ROOT/held" 20 "$owner" || fail "P could not lock: $(cat "$T_ROOT/owner.out")"
-check_eq "B's attempt while P holds the lock" refused "$(python3 "$T_ROOT/try.py" "$mntB/lockfile")"
+check_eq "B's attempt while P holds the lock" refused "$(rc_try_lock "$mntB/lockfile")"
 
 before=$(rc_stat_value "$mntA" reconnects)
 rc_smb_kill_now
@@ -64,7 +54,7 @@ _t_alive "$owner" && fail "P did not die within 10 s of SIGKILL"
 rc_smb_restart
 rc_wait_stat "A reconnected" "$mntA" reconnects $((${before:-0} + 1)) 60
 sleep 2
-check_eq "B's attempt after P died and A reconnected" got "$(python3 "$T_ROOT/try.py" "$mntB/lockfile")"
+check_eq "B's attempt after P died and A reconnected" got "$(rc_try_lock "$mntB/lockfile")"
 touch "$T_ROOT/release"
 note "a lock of a process killed during an outage was not taken again"
 

@@ -42,19 +42,6 @@ os.fsync(fd)
 os.close(fd)
 print("P: write, fsync and close ok")
 PY
-cat >"$T_ROOT/try.py" <<'PY'
-import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDWR)
-try:
-    if sys.argv[2] == "flock":
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    else:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)
-    print("got")
-except OSError:
-    print("refused")
-os.close(fd)
-PY
 
 for kind in fcntl flock; do
 	ctl=$T_ROOT/$kind
@@ -64,13 +51,13 @@ for kind in fcntl flock; do
 	holder=$!
 	register_helper "$holder"
 	wait_file "$ctl/held" 20 "$holder" || fail "$kind: P could not lock: $(cat "$ctl/p.out")"
-	check_eq "$kind: B's attempt before the drop" refused "$(python3 "$T_ROOT/try.py" "$mntB/lock.$kind" "$kind")"
+	check_eq "$kind: B's attempt before the drop" refused "$(rc_try_lock "$mntB/lock.$kind" "$kind")"
 	before=$(rc_stat_value "$mntA" reconnects)
 	rc_kill_serving "$pidA"
 	rc_wait_stat "$kind: A reconnected" "$mntA" reconnects $((${before:-0} + 1)) 30
 	sleep 1
 	check_eq "$kind: B's attempt after A reconnected, P asleep" refused \
-		"$(python3 "$T_ROOT/try.py" "$mntB/lock.$kind" "$kind")"
+		"$(rc_try_lock "$mntB/lock.$kind" "$kind")"
 	touch "$ctl/release"
 	rc_wait_pid "$kind: P" "$holder" 30
 	[ "$RC_RC" = 0 ] || fail "$kind: P failed after the drop: $(cat "$ctl/p.out")"

@@ -33,6 +33,7 @@
 #   rc_wait_pid WHAT PID SECONDS wait for a child of ours to end (bounded, else
 #                                fail); RC_RC = its exit status
 #   rc_big_file PATH MIB         PATH gets MIB MiB of random bytes
+#   rc_try_lock FILE [flock]     an exclusive lock without waiting: got/refused
 #
 # On failure the EXIT trap installed here also prints the tail of every
 # smbfuse log of the test (the lead wants to see the reconnect lines).
@@ -380,4 +381,22 @@ rc_delay_start() {
 	done
 	grep -q '^ready$' "$out" || { show_file "$out"; fail "delayproxy not ready"; }
 	DELAY_PORT=$(sed -n 's/^port //p' "$out")
+}
+
+# rc_try_lock FILE [fcntl|flock]: tries an exclusive lock of all of FILE
+# without waiting (and lets it go); prints "got" or "refused".
+rc_try_lock() {
+	python3 - "$1" "${2:-fcntl}" <<'PY'
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    if sys.argv[2] == "flock":
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)
+    print("got")
+except OSError:
+    print("refused")
+os.close(fd)
+PY
 }

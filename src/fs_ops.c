@@ -1938,6 +1938,32 @@ static gpointer relock_main(gpointer arg)
 	return NULL;
 }
 
+void fs_release_all(struct smbfuse *fs)
+{
+	GPtrArray *hs = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer value;
+	g_mutex_lock(&fs->handles_lock);
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		GPtrArray *list = value;
+		for (guint i = 0; i < list->len; i++)
+			g_ptr_array_add(hs, g_ptr_array_index(list, i));
+	}
+	g_hash_table_remove_all(fs->handles);
+	g_mutex_unlock(&fs->handles_lock);
+	for (guint i = 0; i < hs->len; i++) {
+		struct fs_handle *h = g_ptr_array_index(hs, i);
+		int ret = wb_drain(h->wb, NULL, NULL);
+		if (ret < 0)
+			log_warn("writes to a file still open at exit were lost: %s",
+				 g_strerror(-ret));
+		fs_handle_close(h, fs->client);
+		fs_handle_unref(h); /* the reference the kernel never released */
+	}
+	g_ptr_array_free(hs, TRUE);
+}
+
 void fs_pool_reconnected(void *arg)
 {
 	struct smbfuse *fs = arg;

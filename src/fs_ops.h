@@ -79,6 +79,11 @@ void fs_pool_reconnected(void *arg);
  * (fs_relock_stop joins it; later hooks do nothing). */
 void fs_relock_start(struct smbfuse *fs);
 void fs_relock_stop(struct smbfuse *fs);
+/* At exit, once no FUSE request can come (after fuse_destroy): the files
+ * the kernel never released (the daemon stopped while they were open) send
+ * what write-behind still holds for them (write(2) returned for it), are
+ * closed and freed. */
+void fs_release_all(struct smbfuse *fs);
 
 /* SMB metadata -> struct stat, applying uid=/gid=/file_mode=/dir_mode=. */
 void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,

@@ -381,6 +381,7 @@ out_destroy:
 	end_waits();
 	fs_relock_stop(&fs); /* it uses the client, the pool and libfuse */
 	fuse_destroy(fuse);
+	fs_release_all(&fs);
 	session_unref(first);
 	client_free(fs.client);
 	pool_free(pool);

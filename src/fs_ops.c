@@ -734,7 +734,9 @@ static void handles_rename(struct smbfuse *fs, const char *from, const char *to)
 	for (guint i = 0; i < moved_keys->len; i++) {
 		const char *k = g_ptr_array_index(moved_keys, i);
 		GPtrArray *list = NULL;
-		g_hash_table_steal_extended(fs->handles, k, NULL, (gpointer *)&list);
+		gpointer old_key = NULL;
+		g_hash_table_steal_extended(fs->handles, k, &old_key, (gpointer *)&list);
+		g_free(old_key); /* stolen: not freed by the table */
 		char *nk = g_strconcat(to, k + flen, NULL);
 		GPtrArray *there = g_hash_table_lookup(fs->handles, nk);
 		if (there) {

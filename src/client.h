@@ -127,6 +127,9 @@ int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct 
 		GArray *held);
 /* Takes every range of `held` again (after a re-open on a new session). */
 int client_relock(struct client *c, uint16_t fid, GArray *held);
+/* An fcntl unlock by owner applied to the table `held` only, with no
+ * request (the server holds nothing: its connection is gone). */
+void client_unlock_table(uint64_t owner, const struct flock *fl, GArray *held);
 int client_flock(struct client *c, uint16_t fid, uint64_t owner, int op);
 
 /* ---- client_ns.c ---- */

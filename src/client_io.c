@@ -1084,11 +1084,32 @@ static int windows_getlk(struct client *c, uint16_t fid, GArray *held, uint64_t 
 	return ret;
 }
 
+/* The range [start, end) an fcntl request names. */
+static void flock_range(const struct flock *fl, uint64_t *start, uint64_t *end)
+{
+	*start = fl->l_start < 0 ? 0 : (uint64_t)fl->l_start;
+	*end = fl->l_len > 0 ? *start + (uint64_t)fl->l_len : LOCKTAB_EOF;
+}
+
+void client_unlock_table(uint64_t owner, const struct flock *fl, GArray *held)
+{
+	uint64_t start, end;
+	flock_range(fl, &start, &end);
+	GArray *steps = g_array_new(FALSE, FALSE, sizeof(struct lock_step));
+	GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
+	locktab_plan((const struct lock_range *)(void *)held->data, held->len, owner,
+		     LOCKTAB_UNLOCK, start, end, steps, result);
+	g_array_set_size(held, 0);
+	g_array_append_vals(held, result->data, result->len);
+	g_array_free(steps, TRUE);
+	g_array_free(result, TRUE);
+}
+
 int client_lock(struct client *c, uint16_t fid, uint64_t owner, int cmd, struct flock *fl,
 		GArray *held)
 {
-	uint64_t start = fl->l_start < 0 ? 0 : (uint64_t)fl->l_start;
-	uint64_t end = fl->l_len > 0 ? start + (uint64_t)fl->l_len : LOCKTAB_EOF;
+	uint64_t start, end;
+	flock_range(fl, &start, &end);
 	enum locktab_type type = fl->l_type == F_RDLCK	 ? LOCKTAB_SHARED
 				 : fl->l_type == F_WRLCK ? LOCKTAB_EXCLUSIVE
 							 : LOCKTAB_UNLOCK;

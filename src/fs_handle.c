@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "locktab.h"
 #include "log.h"
 #include "writebehind.h"
 
@@ -322,20 +321,10 @@ bool fs_handle_unlock_if_gone(struct fs_handle *h, uint64_t owner, const struct 
 	bool gone = !h->closed && !h->broken && !conn_alive(h->session->conn);
 	if (gone) {
 		g_mutex_lock(&h->lock_mutex);
-		if (fl) {
-			uint64_t start = fl->l_start < 0 ? 0 : (uint64_t)fl->l_start;
-			uint64_t end = fl->l_len > 0 ? start + (uint64_t)fl->l_len : LOCKTAB_EOF;
-			GArray *steps = g_array_new(FALSE, FALSE, sizeof(struct lock_step));
-			GArray *result = g_array_new(FALSE, FALSE, sizeof(struct lock_range));
-			locktab_plan((const struct lock_range *)(void *)h->ranges->data,
-				     h->ranges->len, owner, LOCKTAB_UNLOCK, start, end, steps, result);
-			g_array_set_size(h->ranges, 0);
-			g_array_append_vals(h->ranges, result->data, result->len);
-			g_array_free(steps, TRUE);
-			g_array_free(result, TRUE);
-		} else {
+		if (fl)
+			client_unlock_table(owner, fl, h->ranges);
+		else
 			note_flock_locked(h, owner, LOCK_UN);
-		}
 		g_mutex_unlock(&h->lock_mutex);
 	}
 	g_mutex_unlock(&h->lock);

@@ -1878,6 +1878,29 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 	g_free(path);
 }
 
+/* References of every open handle (an array that unrefs them), with their
+ * paths in `paths` if not NULL; `unlist`: the registry is emptied too. */
+static GPtrArray *handles_all(struct smbfuse *fs, GPtrArray *paths, bool unlist)
+{
+	GPtrArray *hs = g_ptr_array_new_with_free_func((GDestroyNotify)fs_handle_unref);
+	GHashTableIter it;
+	gpointer key, value;
+	g_mutex_lock(&fs->handles_lock);
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		GPtrArray *list = value;
+		for (guint i = 0; i < list->len; i++) {
+			g_ptr_array_add(hs, fs_handle_ref(g_ptr_array_index(list, i)));
+			if (paths)
+				g_ptr_array_add(paths, g_strdup(key));
+		}
+	}
+	if (unlist)
+		g_hash_table_remove_all(fs->handles);
+	g_mutex_unlock(&fs->handles_lock);
+	return hs;
+}
+
 /* How long a relock pass waits for a connection, per handle. */
 #define RELOCK_WAIT_S 5
 
@@ -1887,31 +1910,20 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
  * (fs_handle.c). */
 static void relock_handles(struct smbfuse *fs)
 {
-	GPtrArray *hs = g_ptr_array_new_with_free_func((GDestroyNotify)fs_handle_unref);
 	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-	GHashTableIter it;
-	gpointer key, value;
-	g_mutex_lock(&fs->handles_lock);
-	g_hash_table_iter_init(&it, fs->handles);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		GPtrArray *list = value;
-		for (guint i = 0; i < list->len; i++) {
-			g_ptr_array_add(hs, fs_handle_ref(g_ptr_array_index(list, i)));
-			g_ptr_array_add(paths, g_strdup(key));
-		}
-	}
-	g_mutex_unlock(&fs->handles_lock);
+	GPtrArray *hs = handles_all(fs, paths, false);
 	for (guint i = 0; i < hs->len; i++) {
 		struct fs_handle *h = g_ptr_array_index(hs, i);
 		struct client cl;
 		uint16_t fid;
 		bool transient;
+		if (!fs_handle_has_locks(h))
+			continue;
 		/* A re-open holds the handle's lock while it waits for a
 		 * connection: not for long (the next reconnect brings another
 		 * pass). */
 		pool_limit_waits(g_get_monotonic_time() + RELOCK_WAIT_S * G_USEC_PER_SEC);
-		if (fs_handle_has_locks(h) &&
-		    fs_handle_bind(h, fs->pool, fs->client, g_ptr_array_index(paths, i), &cl, &fid,
+		if (fs_handle_bind(h, fs->pool, fs->client, g_ptr_array_index(paths, i), &cl, &fid,
 				   &transient) == 0)
 			fs_handle_unbind(h, &cl);
 		pool_limit_waits(0);
@@ -1942,18 +1954,7 @@ static gpointer relock_main(gpointer arg)
 
 void fs_release_all(struct smbfuse *fs)
 {
-	GPtrArray *hs = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer value;
-	g_mutex_lock(&fs->handles_lock);
-	g_hash_table_iter_init(&it, fs->handles);
-	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		GPtrArray *list = value;
-		for (guint i = 0; i < list->len; i++)
-			g_ptr_array_add(hs, g_ptr_array_index(list, i));
-	}
-	g_hash_table_remove_all(fs->handles);
-	g_mutex_unlock(&fs->handles_lock);
+	GPtrArray *hs = handles_all(fs, NULL, true);
 	for (guint i = 0; i < hs->len; i++) {
 		struct fs_handle *h = g_ptr_array_index(hs, i);
 		int ret = wb_drain(h->wb, NULL, NULL);

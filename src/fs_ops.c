@@ -513,7 +513,9 @@ static int fetch_attr(struct smbfuse *fs, const char *path, struct stat *st)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	bool negative;
 
@@ -600,7 +602,9 @@ static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries)
 {
 	struct collect_ctx cc = { .fs = fs, .dir = path };
 
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	*entries = cache_get_dir(fs->cache, path);
 	if (*entries)
 		return 1;
@@ -976,7 +980,9 @@ static int open_attempt(struct client *cl, const char *path, int flags, uint32_t
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
@@ -1021,7 +1027,9 @@ static struct client_owner caller_owner(const struct smbfuse *fs)
 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	struct client_owner own = caller_owner(fs);
 	struct session *s = NULL;
@@ -1071,7 +1079,9 @@ static bool readahead_allowed(struct smbfuse *fs, struct fs_handle *h)
 static int fs_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t offset,
 		       struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	uint8_t *buf = NULL;
@@ -1129,14 +1139,14 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 		/* The oplock broken meanwhile: the break's flush may have
 		 * missed this one, so it goes out before write(2) returns. */
 		if (queued > 0 && !handle_exclusive(h)) {
-			int err = wb_drain(h->wb, NULL, NULL);
+			int err = wb_drain_caller(h->wb);
 			if (err < 0)
 				queued = err;
 		}
 	} else {
 		/* After what was queued under the oplock; its failure fails
 		 * this write too. */
-		queued = wb_drain(h->wb, NULL, NULL);
+		queued = wb_drain_caller(h->wb);
 	}
 	if (queued < 0)
 		return queued;
@@ -1157,13 +1167,13 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t offset
 static int fs_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	return wb_drain(handle_of(fi)->wb, NULL, NULL);
+	return wb_drain_caller(handle_of(fi)->wb);
 }
 
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	struct smbfuse *fs = fs_get();
-	int ret = wb_drain(handle_of(fi)->wb, NULL, NULL);
+	int ret = wb_drain_caller(handle_of(fi)->wb);
 	if (ret < 0)
 		return ret;
 	return TIMED(STATS_FSYNC, FH_CALL(fs, handle_of(fi), path, POOL_OP_REDO,
@@ -1194,7 +1204,9 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	int ret;
 	if (size < 0)
@@ -1211,7 +1223,9 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int fs_unlink(const char *path)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	/* The other names lose a link. */
 	char **others = linknames_others(fs->links, path);
@@ -1270,7 +1284,9 @@ static int rename_attempt(struct client *cl, const char *from, const char *to, b
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
@@ -1388,7 +1404,9 @@ static int attrs_set(struct smbfuse *fs, const char *path, int ret, cache_apply_
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 
 	/* Through open handles when there are any: a time set by path would
@@ -1487,7 +1505,9 @@ static bool chmod_result(struct smbfuse *fs, const struct stat *st, mode_t mode,
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	struct stat st;
 	bool cached = cached_attrs(fs, path, &st);
@@ -1532,7 +1552,9 @@ static bool same_owner(const struct stat *st, void *arg)
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 
 	/* Without UNIX extensions every file shows the same owner: giving a
@@ -1566,7 +1588,9 @@ static int fs_symlink(const char *target, const char *path)
 
 static int fs_link(const char *from, const char *to)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 					    client_link(cl, from, to)));
@@ -1615,7 +1639,11 @@ static int handle_lock(struct fs_handle *h, struct client *cl, uint16_t fid, uin
 
 static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	/* Writes queued before us land first; a process gone meanwhile
+	 * (closing its files as it dies) still lets go of its locks. */
+	int drained = wb_drain_all();
+	if (drained < 0 && (fl->l_type != F_UNLCK || cmd == F_GETLK))
+		return drained;
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	unsigned delay = 10;
@@ -1641,7 +1669,10 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 
 static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	/* As fs_lock. */
+	int drained = wb_drain_all();
+	if (drained < 0 && (op & ~LOCK_NB) != LOCK_UN)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	int kind = op & ~LOCK_NB;
@@ -1669,7 +1700,9 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 
 static int fs_statfs(const char *path, struct statvfs *st)
 {
-	wb_drain_all(); /* writes queued before us land first */
+	int drained = wb_drain_all(); /* writes queued before us land first */
+	if (drained < 0)
+		return drained;
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_STATFS, FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_statfs(cl, st)));
 }

@@ -26,6 +26,7 @@
 #include "pool.h"
 #include "session.h"
 #include "stats_ioctl.h"
+#include "writebehind.h"
 
 #define EXIT_USAGE 1
 #define EXIT_MOUNT_FAILURE 32
@@ -115,19 +116,27 @@ static gint unmounting;       /* set once the FUSE loop is over */
 static GMutex exit_lock;      /* guards exit_fuse */
 static struct fuse *exit_fuse; /* while the FUSE loop runs */
 
+/* /proc/PID/NAME's text (NULL: gone). */
+static char *proc_file(pid_t pid, const char *name)
+{
+	char path[64];
+	gchar *text = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	return text;
+}
+
 /* Whether process pid is being killed: SIGKILL pending (a fatal signal of
  * any kind is turned into one for each of its threads).  Only that: the
  * kernel interrupts a FUSE request for any signal, and a stop, ^Z or a
  * handled SIGALRM must not fail a read, as on an NFS hard mount. */
 static bool being_killed(pid_t pid)
 {
-	char path[64], *text = NULL;
+	char *text = proc_file(pid, "status");
 	bool killed = false;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return false;
 	static const char *const fields[] = { "\nSigPnd:", "\nShdPnd:" };
-	for (size_t i = 0; i < G_N_ELEMENTS(fields) && !killed; i++) {
+	for (size_t i = 0; text && i < G_N_ELEMENTS(fields) && !killed; i++) {
 		const char *f = strstr(text, fields[i]);
 		if (f)
 			killed = g_ascii_strtoull(f + strlen(fields[i]), NULL, 16) &
@@ -135,6 +144,35 @@ static bool being_killed(pid_t pid)
 	}
 	g_free(text);
 	return killed;
+}
+
+/* Whether thread pid is exiting (PF_EXITING in /proc/PID/stat's flags,
+ * field 9), by exit(2) or a signal: its files are being closed for it. */
+static bool exiting(pid_t pid)
+{
+	char *text = proc_file(pid, "stat");
+	bool ret = false;
+	/* After the command's closing parenthesis: state, ppid, pgrp,
+	 * session, tty_nr, tpgid, flags. */
+	const char *p = text ? strrchr(text, ')') : NULL;
+	if (p) {
+		gchar **f = g_strsplit(p + 1, " ", 9);
+		if (g_strv_length(f) >= 9)
+			ret = g_ascii_strtoull(f[7], NULL, 10) & 0x4 /* PF_EXITING */;
+		g_strfreev(f);
+	}
+	g_free(text);
+	return ret;
+}
+
+/* The write-behind waits' hook (wb_set_caller_gone): the request's caller
+ * is being killed, or is exiting (the flush of its close at exit). */
+static int caller_gone(void)
+{
+	struct fuse_context *ctx = fuse_get_context();
+	if (ctx && ctx->pid > 0 && (being_killed(ctx->pid) || exiting(ctx->pid)))
+		return -EINTR;
+	return 0;
 }
 
 static int wait_cancelled(void *arg)
@@ -289,6 +327,7 @@ int main(int argc, char *argv[])
 	opts_pool_config(&opts, &pc);
 	pc.cancelled = wait_cancelled;
 	pc.cancel_arg = NULL;
+	wb_set_caller_gone(caller_gone);
 	pc.event_fn = fs_server_event;
 	pc.event_arg = &fs;
 	pc.reconnected = fs_pool_reconnected;

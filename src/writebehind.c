@@ -36,7 +36,44 @@ static struct wb_stats stats;
  * nearly every operation calls, skip the lock when there are none. */
 static gint undone;
 
+static int (*caller_gone)(void);
+
 static void worker(gpointer data, gpointer unused);
+
+void wb_set_caller_gone(int (*gone)(void))
+{
+	caller_gone = gone;
+}
+
+/* One wait for cond, lock held.  A wait on a caller's behalf (for_caller)
+ * asks caller_gone once it has lasted WB_CALLER_GRACE_MS, then every
+ * 100 ms, and returns its -errno.  The caller loops on its condition. */
+struct waiting {
+	bool for_caller;
+	gint64 check_at; /* 0: not waited yet */
+};
+
+static int wait_locked(struct waiting *w)
+{
+	if (!w->for_caller || !caller_gone) {
+		g_cond_wait(&cond, &lock);
+		return 0;
+	}
+	gint64 now = g_get_monotonic_time();
+	if (!w->check_at)
+		w->check_at = now + WB_CALLER_GRACE_MS * G_TIME_SPAN_MILLISECOND;
+	if (now >= w->check_at) {
+		w->check_at = now + 100 * G_TIME_SPAN_MILLISECOND;
+		/* Not under the lock: it reads /proc. */
+		g_mutex_unlock(&lock);
+		int err = caller_gone();
+		g_mutex_lock(&lock);
+		if (err < 0)
+			return err;
+	}
+	g_cond_wait_until(&cond, &lock, w->check_at);
+	return 0;
+}
 
 static void setup(void)
 {
@@ -152,13 +189,17 @@ struct wb *wb_new(wb_send_fn send, void *owner)
 }
 
 /* Waits (lock held) until q has nothing older than target pending. */
-static int drain_locked(struct wb *q, uint64_t target, bool (*give_up)(void *), void *arg)
+static int drain_locked(struct wb *q, uint64_t target, bool (*give_up)(void *), void *arg,
+			bool for_caller)
 {
+	struct waiting w = { .for_caller = for_caller };
 	if (oldest_locked(q) <= target)
 		stats.waits++;
 	while (oldest_locked(q) <= target) {
 		if (!give_up) {
-			g_cond_wait(&cond, &lock);
+			int err = wait_locked(&w);
+			if (err < 0)
+				return err;
 			continue;
 		}
 		/* Asked at every wake-up: other files' writes wake us often. */
@@ -175,7 +216,7 @@ int wb_free(struct wb *q)
 	if (!q)
 		return 0;
 	g_mutex_lock(&lock);
-	drain_locked(q, next_seq, NULL, NULL);
+	drain_locked(q, next_seq, NULL, NULL, false);
 	while (q->workers)
 		g_cond_wait(&cond, &lock);
 	g_hash_table_remove(all, q);
@@ -207,7 +248,7 @@ static bool merge_locked(struct wb *q, const char *path, const void *buf, size_t
  * (returns 0, or q's error). */
 static int direct_locked(struct wb *q)
 {
-	int ret = drain_locked(q, next_seq, NULL, NULL);
+	int ret = drain_locked(q, next_seq, NULL, NULL, true);
 	if (ret == 0)
 		stats.direct++;
 	return ret;
@@ -218,7 +259,7 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 	if (!q)
 		return 0;
 	if (len == 0 || len > WB_WINDOW)
-		return wb_drain(q, NULL, NULL);
+		return wb_drain_caller(q);
 
 	g_mutex_lock(&lock);
 	int ret = q->error;
@@ -229,8 +270,12 @@ int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64
 		ret = direct_locked(q);
 		goto out;
 	}
-	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error && !q->stopped)
-		g_cond_wait(&cond, &lock);
+	struct waiting w = { .for_caller = true };
+	while (q->bytes && q->bytes + len > WB_WINDOW && !q->error && !q->stopped) {
+		ret = wait_locked(&w);
+		if (ret < 0)
+			goto out;
+	}
 	ret = q->error;
 	if (ret)
 		goto out;
@@ -282,18 +327,30 @@ int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg)
 	if (!q)
 		return 0;
 	g_mutex_lock(&lock);
-	int ret = drain_locked(q, next_seq, give_up, arg);
+	int ret = drain_locked(q, next_seq, give_up, arg, false);
 	g_mutex_unlock(&lock);
 	return ret;
 }
 
-void wb_drain_all(void)
+int wb_drain_caller(struct wb *q)
+{
+	if (!q)
+		return 0;
+	g_mutex_lock(&lock);
+	int ret = drain_locked(q, next_seq, NULL, NULL, true);
+	g_mutex_unlock(&lock);
+	return ret;
+}
+
+int wb_drain_all(void)
 {
 	if (!g_atomic_int_get(&undone))
-		return; /* (and so wb_new has run setup) */
+		return 0; /* (and so wb_new has run setup) */
 	g_mutex_lock(&lock);
 	uint64_t target = next_seq;
 	bool waited = false;
+	struct waiting w = { .for_caller = true };
+	int ret = 0;
 	for (;;) {
 		bool pending = false;
 		GHashTableIter iter;
@@ -306,9 +363,12 @@ void wb_drain_all(void)
 		if (!waited)
 			stats.waits++;
 		waited = true;
-		g_cond_wait(&cond, &lock);
+		ret = wait_locked(&w);
+		if (ret < 0)
+			break;
 	}
 	g_mutex_unlock(&lock);
+	return ret;
 }
 
 void wb_get_stats(struct wb_stats *st)

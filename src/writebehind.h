@@ -52,7 +52,9 @@ int wb_free(struct wb *q);
 
 /* Queues a write of len bytes (copied; q NULL: never).  Returns 1 when queued, 0 when the
  * caller must write it itself (over the budget, or too large; the queue
- * has been drained first, so the order holds), or the handle's -errno. */
+ * has been drained first, so the order holds), or the handle's -errno.
+ * Its waits (for room, for the queue) are the caller's: see
+ * wb_set_caller_gone. */
 int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off);
 
 /* From now on nothing is queued on q: wb_write returns 0 (the caller
@@ -65,8 +67,23 @@ void wb_stop(struct wb *q);
  * wake-up (at least every 100 ms): true stops the wait early (returns
  * -ETIMEDOUT). */
 int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg);
-/* The same for every handle (what any other operation waits for). */
-void wb_drain_all(void);
+/* wb_drain on behalf of a caller (write, flush, fsync): may end early with
+ * the wb_set_caller_gone hook's -errno; what is queued stays queued. */
+int wb_drain_caller(struct wb *q);
+/* The same for every handle (what any other operation waits for, on its
+ * caller's behalf): 0, or the hook's -errno. */
+int wb_drain_all(void);
+
+/* Asked, on the waiting thread, once a wait on a caller's behalf has
+ * lasted WB_CALLER_GRACE_MS and every 100 ms after: a -errno when the
+ * process it waits for has gone (killed, or closing its files at exit),
+ * which ends the wait.  Such a process would otherwise sit in state D
+ * until the server answers again, for ever on a hard mount (a FUSE
+ * request already taken by the daemon cannot be abandoned by the
+ * kernel).  Its writes stay queued and are still sent: the release of
+ * the file waits for them, and never gives up. */
+#define WB_CALLER_GRACE_MS 1000
+void wb_set_caller_gone(int (*gone)(void));
 
 
 struct wb_stats {

@@ -20,6 +20,16 @@
 #      the server (what write-behind still holds is sent at exit), and
 #      nothing leaks (ThreadSanitizer saw the connections' threads of the
 #      files never released left running).
+#   E  With -o hard and smbd stopped (SIGSTOP), a writer waits for room in
+#      its write-behind window; SIGKILL ends it within 5 s (it sat in state
+#      D until the server answered: the write-behind waits, and the flush of
+#      its close at exit, were never given up).  Once smbd is continued the
+#      queue is sent: the file on the server is a prefix of what was
+#      written, and the mount unmounts.
+#   F  The same with a writer that queues 2 MiB and exits without closing
+#      (the flush of its close at exit waits for the queue): it ends within
+#      5 s, and its data reaches the server once smbd is continued (it sat
+#      in state D, unkillable, until then).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -110,4 +120,86 @@ check_eq "D: the file written before SIGTERM, on the server" "written before SIG
 is_mounted "$mntD" && fail "D: still mounted after SIGTERM"
 unset "_T_MOUNT_PID[$mntD]" # exited and unmounted: nothing for the cleanup
 note "D: SIGTERM with a hidden file open: exit status $rc, no crash"
+
+# ---------------------------------------------------------------- E, F
+head -c 262144 /dev/urandom >"$T_ROOT/chunk"
+for _ in $(seq 64); do cat "$T_ROOT/chunk"; done >"$T_ROOT/expected"
+
+# queued_writer PART MNT CHUNKS: a writer on a fresh hard mount MNT writes
+# one chunk of 256 KiB to MNT/PART (fsync'ed: on the server), then stops
+# smbd, and writes CHUNKS more as fast as it can (write-behind queues them
+# and, past its window, the writer waits for room); then exits without
+# closing.  Sets WRITER.
+queued_writer() {
+	local part=$1 mnt=$2 i
+	rc_mount "$mnt" hard
+	python3 -c '
+import os, sys, time
+chunk = open(sys.argv[1], "rb").read()
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, chunk)
+os.fsync(fd)
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+for _ in range(int(sys.argv[4])):
+    os.write(fd, chunk)
+os._exit(0)
+' "$T_ROOT/chunk" "$mnt/$part" "$T_ROOT/$part.go" "$3" 2>"$T_ROOT/$part.err" &
+	WRITER=$!
+	register_helper "$WRITER"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(stat -c %s "$SHARE_DIR/$part" 2>/dev/null)" = 262144 ] && break
+		_t_alive "$WRITER" || break
+		sleep 0.1
+	done
+	[ "$(stat -c %s "$SHARE_DIR/$part" 2>/dev/null)" = 262144 ] ||
+		fail "$part: the first chunk did not reach the server: $(cat "$T_ROOT/$part.err")"
+	rc_smb_sigstop
+	touch "$T_ROOT/$part.go"
+}
+
+# writer_ends PART WHAT: WRITER ends within 5 s, or smbd is continued and
+# the test fails.
+writer_ends() {
+	local i state
+	for ((i = 0; i < 50; i++)); do
+		_t_alive "$WRITER" || break
+		sleep 0.1
+	done
+	if _t_alive "$WRITER"; then
+		state=$(awk '{print $3}' "/proc/$WRITER/stat" 2>/dev/null)
+		rc_smb_sigcont
+		fail "$1: $2 still runs 5 s later (state $state)"
+	fi
+	wait "$WRITER" 2>/dev/null
+	note "$1: $2 ended"
+}
+
+# server_has PART MNT: once smbd is continued, the queue is sent (a stat
+# waits for it) and the mount unmounts; sets SIZE, the size on the server.
+server_has() {
+	rc_smb_sigcont
+	timeout 90 stat "$2/$1" >/dev/null || fail "$1: stat after smbd was continued"
+	smbfuse_umount "$2"
+	SIZE=$(stat -c %s "$SHARE_DIR/$1")
+}
+
+mntE=$(new_mountpoint E)
+queued_writer e "$mntE" 63
+sleep 3
+_t_alive "$WRITER" || fail "e: the writer ended with the server stopped and a hard mount: $(cat "$T_ROOT/e.err")"
+kill -KILL "$WRITER"
+writer_ends e "the writer waiting for write-behind, after SIGKILL,"
+server_has e "$mntE"
+cmp -s -n "$SIZE" "$SHARE_DIR/e" "$T_ROOT/expected" ||
+	fail "E: the $SIZE bytes on the server are not what was written"
+note "E: once smbd answered again, the $SIZE bytes on the server are a prefix of what was written"
+
+mntF=$(new_mountpoint F)
+queued_writer f "$mntF" 7
+writer_ends f "the writer exiting with writes queued"
+server_has f "$mntF"
+cmp -s "$SHARE_DIR/f" <(head -c $((8 * 262144)) "$T_ROOT/expected") ||
+	fail "F: the server does not have the 2 MiB written before the exit ($SIZE bytes)"
+note "F: the 2 MiB written before the exit reached the server once smbd was continued"
 note "PASS"

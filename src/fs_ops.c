@@ -1639,20 +1639,23 @@ static int handle_lock(struct fs_handle *h, struct client *cl, uint16_t fid, uin
 
 static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct flock *fl)
 {
-	/* Writes queued before us land first; a process gone meanwhile
-	 * (closing its files as it dies) still lets go of its locks. */
-	int drained = wb_drain_all();
-	if (drained < 0 && (fl->l_type != F_UNLCK || cmd == F_GETLK))
-		return drained;
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
+	bool unlock = fl->l_type == F_UNLCK && cmd != F_GETLK;
 	unsigned delay = 10;
 	int ret;
 
 	/* libfuse unlocks every handle on close; one that never locked has
-	 * nothing to unlock, and skipping saves a round trip per close. */
-	if (fl->l_type == F_UNLCK && cmd != F_GETLK &&
-	    (!fs_handle_has_locks(h) || fs_handle_unlock_if_gone(h, fi->lock_owner, fl)))
+	 * nothing to unlock (nor to wait for), and skipping saves a round
+	 * trip per close. */
+	if (unlock && !fs_handle_has_locks(h))
+		return 0;
+	/* Writes queued before us land first; a process gone meanwhile
+	 * (closing its files as it dies) still lets go of its locks. */
+	int drained = wb_drain_all();
+	if (drained < 0 && !unlock)
+		return drained;
+	if (unlock && fs_handle_unlock_if_gone(h, fi->lock_owner, fl))
 		return 0;
 	for (;;) {
 		int one_cmd = cmd == F_SETLKW ? F_SETLK : cmd;
@@ -1669,18 +1672,19 @@ static int fs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct 
 
 static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 {
-	/* As fs_lock. */
-	int drained = wb_drain_all();
-	if (drained < 0 && (op & ~LOCK_NB) != LOCK_UN)
-		return drained;
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	int kind = op & ~LOCK_NB;
 	unsigned delay = 10;
 	int ret;
 
-	if (kind == LOCK_UN &&
-	    (!fs_handle_has_locks(h) || fs_handle_unlock_if_gone(h, fi->lock_owner, NULL)))
+	/* As fs_lock. */
+	if (kind == LOCK_UN && !fs_handle_has_locks(h))
+		return 0;
+	int drained = wb_drain_all();
+	if (drained < 0 && kind != LOCK_UN)
+		return drained;
+	if (kind == LOCK_UN && fs_handle_unlock_if_gone(h, fi->lock_owner, NULL))
 		return 0;
 	for (;;) {
 		ret = TIMED(STATS_LOCK, FH_CALL(fs, h, path, POOL_OP_ONCE,

@@ -165,14 +165,16 @@ static bool exiting(pid_t pid)
 	return ret;
 }
 
-/* The write-behind waits' hook (wb_set_caller_gone): the request's caller
- * is being killed, or is exiting (the flush of its close at exit). */
-static int caller_gone(void)
+/* The write-behind waits' hook (wb_set_caller_state): what the request's
+ * caller is doing. */
+static enum wb_caller_state caller_state(void)
 {
 	struct fuse_context *ctx = fuse_get_context();
-	if (ctx && ctx->pid > 0 && (being_killed(ctx->pid) || exiting(ctx->pid)))
-		return -EINTR;
-	return 0;
+	if (!ctx || ctx->pid <= 0)
+		return WB_CALLER_WAITING;
+	if (being_killed(ctx->pid))
+		return WB_CALLER_KILLED;
+	return exiting(ctx->pid) ? WB_CALLER_EXITING : WB_CALLER_WAITING;
 }
 
 static int wait_cancelled(void *arg)
@@ -327,7 +329,7 @@ int main(int argc, char *argv[])
 	opts_pool_config(&opts, &pc);
 	pc.cancelled = wait_cancelled;
 	pc.cancel_arg = NULL;
-	wb_set_caller_gone(caller_gone);
+	wb_set_caller_state(caller_state);
 	pc.event_fn = fs_server_event;
 	pc.event_arg = &fs;
 	pc.reconnected = fs_pool_reconnected;

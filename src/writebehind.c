@@ -36,40 +36,47 @@ static struct wb_stats stats;
  * nearly every operation calls, skip the lock when there are none. */
 static gint undone;
 
-static int (*caller_gone)(void);
+static enum wb_caller_state (*caller_state)(void);
+static gint64 last_done_us; /* when a queued write was last answered */
 
 static void worker(gpointer data, gpointer unused);
 
-void wb_set_caller_gone(int (*gone)(void))
+void wb_set_caller_state(enum wb_caller_state (*state)(void))
 {
-	caller_gone = gone;
+	caller_state = state;
 }
 
 /* One wait for cond, lock held.  A wait on a caller's behalf (for_caller)
- * asks caller_gone once it has lasted WB_CALLER_GRACE_MS, then every
- * 100 ms, and returns its -errno.  The caller loops on its condition. */
+ * may end with -EINTR (wb_set_caller_state).  The caller loops on its
+ * condition. */
 struct waiting {
 	bool for_caller;
-	gint64 check_at; /* 0: not waited yet */
+	gint64 since;    /* when the wait began (0: not yet) */
+	gint64 check_at; /* when to ask the hook next */
 };
 
 static int wait_locked(struct waiting *w)
 {
-	if (!w->for_caller || !caller_gone) {
+	if (!w->for_caller || !caller_state) {
 		g_cond_wait(&cond, &lock);
 		return 0;
 	}
 	gint64 now = g_get_monotonic_time();
-	if (!w->check_at)
+	if (!w->since) {
+		w->since = now;
 		w->check_at = now + WB_CALLER_GRACE_MS * G_TIME_SPAN_MILLISECOND;
+	}
 	if (now >= w->check_at) {
 		w->check_at = now + 100 * G_TIME_SPAN_MILLISECOND;
 		/* Not under the lock: it reads /proc. */
 		g_mutex_unlock(&lock);
-		int err = caller_gone();
+		enum wb_caller_state st = caller_state();
 		g_mutex_lock(&lock);
-		if (err < 0)
-			return err;
+		gint64 answered = MAX(last_done_us, w->since);
+		if (st == WB_CALLER_KILLED ||
+		    (st == WB_CALLER_EXITING &&
+		     now - answered >= WB_EXIT_STALL_MS * G_TIME_SPAN_MILLISECOND))
+			return -EINTR;
 	}
 	g_cond_wait_until(&cond, &lock, w->check_at);
 	return 0;
@@ -152,6 +159,7 @@ static void worker(gpointer data, gpointer unused)
 			stats.failures++;
 		}
 		q->sending[slot] = NULL;
+		last_done_us = g_get_monotonic_time();
 		q->bytes -= it->len;
 		stats.bytes -= it->len;
 		item_free(it);

@@ -54,7 +54,7 @@ int wb_free(struct wb *q);
  * caller must write it itself (over the budget, or too large; the queue
  * has been drained first, so the order holds), or the handle's -errno.
  * Its waits (for room, for the queue) are the caller's: see
- * wb_set_caller_gone. */
+ * wb_set_caller_state. */
 int wb_write(struct wb *q, const char *path, const void *buf, size_t len, uint64_t off);
 
 /* From now on nothing is queued on q: wb_write returns 0 (the caller
@@ -68,22 +68,32 @@ void wb_stop(struct wb *q);
  * -ETIMEDOUT). */
 int wb_drain(struct wb *q, bool (*give_up)(void *), void *arg);
 /* wb_drain on behalf of a caller (write, flush, fsync): may end early with
- * the wb_set_caller_gone hook's -errno; what is queued stays queued. */
+ * -EINTR (wb_set_caller_state); what is queued stays queued. */
 int wb_drain_caller(struct wb *q);
 /* The same for every handle (what any other operation waits for, on its
- * caller's behalf): 0, or the hook's -errno. */
+ * caller's behalf): 0, or -EINTR as wb_drain_caller. */
 int wb_drain_all(void);
 
-/* Asked, on the waiting thread, once a wait on a caller's behalf has
- * lasted WB_CALLER_GRACE_MS and every 100 ms after: a -errno when the
- * process it waits for has gone (killed, or closing its files at exit),
- * which ends the wait.  Such a process would otherwise sit in state D
- * until the server answers again, for ever on a hard mount (a FUSE
- * request already taken by the daemon cannot be abandoned by the
+/* What the process a wait is for is doing (wb_set_caller_state's hook,
+ * asked on the waiting thread). */
+enum wb_caller_state {
+	WB_CALLER_WAITING, /* alive, or not a process's wait at all */
+	WB_CALLER_EXITING, /* closing its files at exit */
+	WB_CALLER_KILLED,  /* SIGKILL pending */
+};
+/* A wait on a caller's behalf asks the hook once it has lasted
+ * WB_CALLER_GRACE_MS, then every 100 ms, and ends with -EINTR for a
+ * caller being killed, or for one exiting once no queued write (of any
+ * file) has been answered for WB_EXIT_STALL_MS (the server is away or
+ * stalled; a slow one keeps it waiting, so that a close at exit still
+ * returns with the data on the server).  Such a process would otherwise
+ * sit in state D until the server answers again, for ever on a hard
+ * mount (a FUSE request the daemon has taken cannot be abandoned by the
  * kernel).  Its writes stay queued and are still sent: the release of
  * the file waits for them, and never gives up. */
 #define WB_CALLER_GRACE_MS 1000
-void wb_set_caller_gone(int (*gone)(void));
+#define WB_EXIT_STALL_MS 5000
+void wb_set_caller_state(enum wb_caller_state (*state)(void));
 
 
 struct wb_stats {

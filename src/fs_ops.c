@@ -936,6 +936,31 @@ static uint32_t head_want(struct smbfuse *fs, const char *path, int flags)
 	return HEAD_WANT;
 }
 
+/* The open's answer tells the file's size and write time as the server has
+ * them: another client's writes are there before the server lets an open
+ * in (it breaks that client's oplock first).  Attributes we or the kernel
+ * hold that say otherwise are stale, and the kernel would cut reads through
+ * the new descriptor at its old size until its attribute timeout.  The
+ * change notification says so too, but later, and is not heard while we
+ * hold an exclusive oplock (fs_server_changed takes it for an echo of our
+ * own change).  Not when the kernel keeps its pages: the file is then what
+ * it was at the last open. */
+static void open_attrs_seen(struct smbfuse *fs, const char *path,
+			    const struct client_open_info *id, const struct fuse_file_info *fi)
+{
+	struct stat st;
+	bool negative;
+	if (!id->write_time || fi->keep_cache)
+		return;
+	if (cache_get_attr(fs->cache, path, &st, &negative) && !negative &&
+	    (uint64_t)st.st_size == id->size && smb_timespec_to_nttime(&st.st_mtim) == id->write_time)
+		return;
+	/* (The stamp just taken stays: it is what the kernel's pages will be
+	 * read from.) */
+	cache_invalidate_file(fs->cache, path);
+	kernel_forget(fs, path);
+}
+
 /* With UNIX extensions a handle knows its file by the server's inode number
  * (fs_handle.c reopens by it after a reconnect), which NT_CREATE_ANDX does
  * not return; the create time it does return is no identity on Samba, which
@@ -1006,6 +1031,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		cache_invalidate_file(fs->cache, path);
 	ret = open_found(fs, path, ret, true);
 	ret = handle_opened(fs, path, ret, s, fid, flags, &id, ticket, fi);
+	if (ret == 0 && !(flags & O_TRUNC))
+		open_attrs_seen(fs, path, &id, fi);
 	/* Served only under the oplock the open got (fs_handle_read_head). */
 	if (ret == 0 && head.data && id.oplock != OPLOCK_NONE && !fi->keep_cache)
 		fs_handle_set_head(handle_of(fi), &head, id.size, changes, &fs->head_bytes);

@@ -140,10 +140,15 @@ note "B: ls -l of 2,000 entries: $((r1 - r0)) requests the first time, $((r2 - r
 check_eq "B: first read" "$want" "$(sha256_of "$mnt/big.bin")"
 quiet "$mnt"
 r3=$(requests "$mnt")
+k3=$(rc_stat_value "$mnt" cache.kept_file_data)
 check_eq "B: second read" "$want" "$(sha256_of "$mnt/big.bin")"
 r4=$(requests "$mnt")
+k4=$(rc_stat_value "$mnt" cache.kept_file_data)
 note "B: 16 MiB read: $((r3 - r2)) requests the first time, $((r4 - r3)) the second"
-[ $((r4 - r3)) -le $(((r3 - r2) / 4)) ] || fail "B: the second read sent $((r4 - r3)) requests (first: $((r3 - r2)))"
+# The mount's part is to let the kernel keep the file's pages (counted);
+# whether they are all still there is the kernel's: a machine reclaiming
+# idle page cache (DAMON) drops some, and the second read fetches those.
+[ $((k4 - k3)) = 1 ] || fail "B: the second open did not keep the kernel's cached data ($((r4 - r3)) requests, first: $((r3 - r2)))"
 # ... and a change is still seen after all that caching
 printf 'changed\n' >"$T_ROOT/c.txt"
 sc "put $T_ROOT/c.txt many/f00001"

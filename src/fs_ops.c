@@ -688,8 +688,36 @@ static bool handle_writable(const struct fs_handle *h)
 	return (h->reopen_flags & O_ACCMODE) != O_RDONLY;
 }
 
+/* A handle is listed within this of its open's answer. */
+#define PENDING_BREAK_US (5 * G_TIME_SPAN_SECOND)
+
+/* Takes the pending break for (c, fid), if any (handles_lock held);
+ * drops stale ones. */
+static bool take_pending_break_locked(struct smbfuse *fs, struct conn *c, uint16_t fid,
+				      uint8_t *level)
+{
+	gint64 now = g_get_monotonic_time();
+	bool found = false;
+	for (guint i = 0; i < fs->pending_breaks->len;) {
+		struct pending_break *p = &g_array_index(fs->pending_breaks, struct pending_break, i);
+		if (!found && p->conn == c && p->fid == fid && now - p->at < PENDING_BREAK_US) {
+			*level = p->level;
+			found = true;
+		} else if (now - p->at < PENDING_BREAK_US) {
+			i++;
+			continue;
+		}
+		g_array_remove_index_fast(fs->pending_breaks, i);
+	}
+	return found;
+}
+
+static void answer_break(struct smbfuse *fs, struct conn *c, struct fs_handle *h,
+			 const char *path, uint16_t fid, uint8_t level);
+
 static void handles_add(struct smbfuse *fs, const char *path, struct fs_handle *h)
 {
+	uint8_t level;
 	g_mutex_lock(&fs->handles_lock);
 	GPtrArray *list = g_hash_table_lookup(fs->handles, path);
 	if (!list) {
@@ -697,7 +725,13 @@ static void handles_add(struct smbfuse *fs, const char *path, struct fs_handle *
 		g_hash_table_insert(fs->handles, g_strdup(path), list);
 	}
 	g_ptr_array_add(list, h);
+	/* (A new handle: nobody else looks at its session or FID yet.) */
+	bool pending = take_pending_break_locked(fs, h->session->conn, h->fid, &level);
 	g_mutex_unlock(&fs->handles_lock);
+	if (pending) {
+		log_debug("oplock break for FID %u came before its handle was listed", h->fid);
+		answer_break(fs, h->session->conn, h, path, h->fid, level);
+	}
 }
 
 static void handles_remove(struct smbfuse *fs, const char *path, struct fs_handle *h)
@@ -1855,9 +1889,10 @@ void fs_server_changed(struct smbfuse *fs, const char *path, uint32_t action)
 	g_ptr_array_free(known, TRUE);
 }
 
-/* The open handle of FID fid on connection c (a reference) and its path. */
+/* The open handle of FID fid on connection c (a reference) and its path;
+ * without one, the break (level) is kept for the handle being listed. */
 static struct fs_handle *handle_by_fid(struct smbfuse *fs, struct conn *c, uint16_t fid,
-				       char **path)
+				       uint8_t level, char **path)
 {
 	struct fs_handle *found = NULL;
 	GHashTableIter it;
@@ -1876,6 +1911,12 @@ static struct fs_handle *handle_by_fid(struct smbfuse *fs, struct conn *c, uint1
 			}
 			g_mutex_unlock(&h->lock);
 		}
+	}
+	if (!found) {
+		uint8_t stale;
+		take_pending_break_locked(fs, c, fid, &stale); /* (an older one) */
+		struct pending_break p = { c, fid, level, g_get_monotonic_time() };
+		g_array_append_val(fs->pending_breaks, p);
 	}
 	g_mutex_unlock(&fs->handles_lock);
 	return found;
@@ -1905,12 +1946,21 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 		return;
 	}
 	g_atomic_int_inc(&fs->oplock_breaks);
-	struct fs_handle *h = handle_by_fid(fs, c, fid, &path);
+	struct fs_handle *h = handle_by_fid(fs, c, fid, level, &path);
 	if (!h) {
-		/* Closed meanwhile: the close released the oplock. */
-		log_debug("oplock break for FID %u, which is closed", fid);
+		log_debug("oplock break for FID %u, which has no handle (yet)", fid);
 		return;
 	}
+	answer_break(fs, c, h, path, fid, level);
+	fs_handle_unref(h);
+	g_free(path);
+}
+
+/* The break of h's oplock (fid on c): its queued writes, the answer, and
+ * dropping what the kernel cached of the file. */
+static void answer_break(struct smbfuse *fs, struct conn *c, struct fs_handle *h,
+			 const char *path, uint16_t fid, uint8_t level)
+{
 	/* Stopped first: a writer still passing the oplock check must not
 	 * queue behind the drain and land after the answer. */
 	wb_stop(h->wb);
@@ -1938,8 +1988,6 @@ void fs_server_event(void *arg, struct conn *c, const struct smb_msg *msg)
 	}
 	log_debug("oplock on %s broken to %s", path, level ? "level II" : "none");
 	fs_server_changed(fs, path, FILE_ACTION_MODIFIED);
-	fs_handle_unref(h);
-	g_free(path);
 }
 
 /* References of every open handle (an array that unrefs them), with their

@@ -45,6 +45,9 @@ struct smbfuse {
 	 * them (times), kept current across renames. */
 	GMutex handles_lock;
 	GHashTable *handles; /* char *path -> GPtrArray of struct fs_handle * */
+	/* Oplock breaks for FIDs no handle has yet (struct pending_break,
+	 * under handles_lock; handles_add answers them). */
+	GArray *pending_breaks;
 	/* Names of hard-linked files, to refresh all after a change. */
 	struct linknames *links;
 	/* What the server makes of a chmod (its masks), files and
@@ -57,6 +60,18 @@ struct smbfuse {
 	GCond relock_cond;
 	GThread *relock_thread;
 	bool relock_wanted, relock_stopping;
+};
+
+/* An oplock break whose FID no listed handle had: the open that got the
+ * oplock has its answer but not yet its handle (another client opened the
+ * file at once), or the handle was closed meanwhile (the close released
+ * the oplock; such an entry goes stale).  Unanswered, the server holds the
+ * other client's open for its break timeout (30 s on Samba). */
+struct pending_break {
+	struct conn *conn;
+	uint16_t fid;
+	uint8_t level;
+	gint64 at; /* monotonic us */
 };
 
 extern const struct fuse_operations smbfuse_ops;

@@ -266,6 +266,7 @@ int main(int argc, char *argv[])
 	fs.links = linknames_new();
 	fs.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_ptr_array_unref);
+	fs.pending_breaks = g_array_new(FALSE, FALSE, sizeof(struct pending_break));
 
 	ret = opts_parse(&args, &opts, &errmsg);
 	opts_scrub_argv(argc, argv);
@@ -433,6 +434,7 @@ out_free:
 	fuse_opt_free_args(&args);
 	stats_clear(&fs.stats);
 	g_hash_table_destroy(fs.handles);
+	g_array_free(fs.pending_breaks, TRUE);
 	g_mutex_clear(&fs.handles_lock);
 	g_mutex_clear(&fs.relock_lock);
 	g_cond_clear(&fs.relock_cond);

@@ -24,6 +24,10 @@ the first armed action with its command only.  ACTION:
            sees no answer); later replies pass
     drop   deliver that reply, then close the connection (both sides)
     delay  deliver that reply SECONDS late (and everything after it)
+    prebreak  (an NT_CREATE_ANDX reply that grants an oplock) send an
+           oplock break of its FID to none first, then the reply: the
+           client hears of the break before it knows the FID, as when a
+           real break overtakes the handling of the open's answer
     off    disarm everything (CMD is ignored)
 SIGTERM / SIGINT: exit.
 
@@ -50,6 +54,25 @@ def log(msg):
     sys.stderr.flush()
 
 
+def oplock_break(reply):
+    """A server's oplock break (MS-CIFS 2.2.4.32.1: LOCKING_ANDX from the
+    server, OPLOCK_RELEASE, no ranges) of the FID an NT_CREATE_ANDX reply
+    grants an oplock on, to none; None if it grants none."""
+    status = struct.unpack_from("<I", reply, 4 + 5)[0]
+    if reply[8] != 0xa2 or status or len(reply) < 44 or reply[4 + 32] < 3 or not reply[41]:
+        return None
+    hdr = bytearray(reply[4:4 + 32])
+    hdr[4] = 0x24                       # LOCKING_ANDX
+    hdr[5:9] = b"\0\0\0\0"              # status
+    hdr[9] = 0                          # flags: a request
+    hdr[26:28] = b"\xff\xff"            # PID
+    hdr[30:32] = b"\xff\xff"            # MID
+    words = struct.pack("<BBHHBBIHH", 0xff, 0, 0, struct.unpack_from("<H", reply, 42)[0],
+                        0x02, 0, 0, 0, 0)
+    body = bytes(hdr) + bytes([len(words) // 2]) + words + b"\0\0"
+    return struct.pack(">I", len(body)) + body
+
+
 class Proxy:
     def __init__(self, portfile, target_port):
         self.portfile = portfile
@@ -70,7 +93,7 @@ class Proxy:
                     action, cmd = w[0], int(w[1], 16)
                     n = int(w[2]) if len(w) > 2 else 1
                     secs = float(w[3]) if len(w) > 3 else 0.0
-                    if action not in ("flip", "flipsig", "hold", "drop", "delay", "off"):
+                    if action not in ("flip", "flipsig", "hold", "drop", "delay", "prebreak", "off"):
                         raise ValueError(action)
                     if action != "off":
                         armed.append([action, cmd, n, secs])
@@ -150,6 +173,11 @@ class Proxy:
                         continue
                     elif action == "delay":
                         time.sleep(secs)
+                    elif action == "prebreak":
+                        brk = oplock_break(frame)
+                        if brk:
+                            log("prebreak fid %d" % struct.unpack_from("<H", frame, 42)[0])
+                            client.sendall(brk)
                     client.sendall(bytes(frame))
                     if action == "drop":
                         why = "drop"

@@ -258,13 +258,23 @@ int fs_handle_close(struct fs_handle *h, const struct client *template)
 	g_rw_lock_writer_lock(&h->use_lock);
 	/* No read of ours may still be in flight on the FID we close. */
 	readahead_drop(h->ra);
+	/* Not under h->lock while the server answers: the answer to an
+	 * oplock break of this FID that crossed the close looks at h->lock,
+	 * and Samba holds the close until the break is answered.  use_lock
+	 * keeps every other user of the FID out meanwhile. */
 	g_mutex_lock(&h->lock);
-	if (!h->closed && conn_alive(h->session->conn)) {
-		/* A handle whose session died has nothing left to close. */
+	/* A handle whose session died has nothing left to close. */
+	struct session *s =
+		!h->closed && conn_alive(h->session->conn) ? session_ref(h->session) : NULL;
+	uint16_t fid = h->fid;
+	g_mutex_unlock(&h->lock);
+	if (s) {
 		struct client cl = *template;
-		cl.session = h->session;
-		ret = client_close(&cl, h->fid);
+		cl.session = s;
+		ret = client_close(&cl, fid);
+		session_unref(s);
 	}
+	g_mutex_lock(&h->lock);
 	h->closed = true;
 	g_mutex_unlock(&h->lock);
 	g_rw_lock_writer_unlock(&h->use_lock);

@@ -28,6 +28,9 @@ the first armed action with its command only.  ACTION:
            oplock break of its FID to none first, then the reply: the
            client hears of the break before it knows the FID, as when a
            real break overtakes the handling of the open's answer
+    closebreak  (a CLOSE reply) send an oplock break to none of the FID of
+           the last NT_CREATE_ANDX reply that granted an oplock, then the
+           reply SECONDS later: a break that crosses the client's close
     off    disarm everything (CMD is ignored)
 SIGTERM / SIGINT: exit.
 
@@ -81,6 +84,7 @@ class Proxy:
         self.armed = []  # [action, cmd, n, seconds], in order
         self.stopping = False
         self.seq = 0
+        self.last_open = None  # the last NT_CREATE_ANDX reply granting an oplock
 
     def arm(self):
         armed = []
@@ -93,7 +97,8 @@ class Proxy:
                     action, cmd = w[0], int(w[1], 16)
                     n = int(w[2]) if len(w) > 2 else 1
                     secs = float(w[3]) if len(w) > 3 else 0.0
-                    if action not in ("flip", "flipsig", "hold", "drop", "delay", "prebreak", "off"):
+                    if action not in ("flip", "flipsig", "hold", "drop", "delay", "prebreak", "closebreak",
+                                      "off"):
                         raise ValueError(action)
                     if action != "off":
                         armed.append([action, cmd, n, secs])
@@ -161,6 +166,8 @@ class Proxy:
                         break
                     frame, buf = bytearray(buf[:4 + ln]), buf[4 + ln:]
                     action, secs = self.hit(frame) or (None, 0)
+                    if oplock_break(frame):
+                        self.last_open = bytes(frame)
                     if action:
                         mid = struct.unpack_from("<H", frame, 4 + 30)[0]
                         log("%s reply 0x%02x mid %d (%d bytes) on %d"
@@ -172,6 +179,10 @@ class Proxy:
                     elif action == "hold":
                         continue
                     elif action == "delay":
+                        time.sleep(secs)
+                    elif action == "closebreak" and self.last_open:
+                        log("closebreak fid %d" % struct.unpack_from("<H", self.last_open, 42)[0])
+                        client.sendall(oplock_break(self.last_open))
                         time.sleep(secs)
                     elif action == "prebreak":
                         brk = oplock_break(frame)

@@ -409,6 +409,15 @@ void fs_stat_from_info(const struct smbfuse *fs, const struct smb_file_info *fi,
 	smb_nttime_to_timespec(fi->change_time ? fi->change_time : fi->write_time, &st->st_ctim);
 }
 
+/* First thing in an operation: the writes queued before it land first
+ * (write-behind), or it fails as its caller has gone (wb_drain_all). */
+#define DRAIN_QUEUED_WRITES()                           \
+	do {                                            \
+		int drained_ = wb_drain_all();          \
+		if (drained_ < 0)                       \
+			return drained_;                \
+	} while (0)
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct smbfuse *fs = fs_get();
@@ -513,9 +522,7 @@ static int fetch_attr(struct smbfuse *fs, const char *path, struct stat *st)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	bool negative;
 
@@ -602,9 +609,7 @@ static int fetch_listing(struct smbfuse *fs, const char *path, GArray **entries)
 {
 	struct collect_ctx cc = { .fs = fs, .dir = path };
 
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	*entries = cache_get_dir(fs->cache, path);
 	if (*entries)
 		return 1;
@@ -1039,9 +1044,7 @@ static int open_attempt(struct client *cl, const char *path, int flags, uint32_t
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	int flags = fi->flags & ~(O_CREAT | O_EXCL);
 	struct session *s = NULL;
@@ -1088,9 +1091,7 @@ static struct client_owner caller_owner(const struct smbfuse *fs)
 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	struct client_owner own = caller_owner(fs);
 	struct session *s = NULL;
@@ -1140,9 +1141,7 @@ static bool readahead_allowed(struct smbfuse *fs, struct fs_handle *h)
 static int fs_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t offset,
 		       struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	struct fs_handle *h = handle_of(fi);
 	uint8_t *buf = NULL;
@@ -1265,9 +1264,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	int ret;
 	if (size < 0)
@@ -1284,9 +1281,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int fs_unlink(const char *path)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	/* The other names lose a link. */
 	char **others = linknames_others(fs->links, path);
@@ -1345,9 +1340,7 @@ static int rename_attempt(struct client *cl, const char *from, const char *to, b
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL; /* RENAME_EXCHANGE has no SMB1 equivalent */
 	struct smbfuse *fs = fs_get();
@@ -1465,9 +1458,7 @@ static int attrs_set(struct smbfuse *fs, const char *path, int ret, cache_apply_
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 
 	/* Through open handles when there are any: a time set by path would
@@ -1566,9 +1557,7 @@ static bool chmod_result(struct smbfuse *fs, const struct stat *st, mode_t mode,
 
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	struct stat st;
 	bool cached = cached_attrs(fs, path, &st);
@@ -1613,9 +1602,7 @@ static bool same_owner(const struct stat *st, void *arg)
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 
 	/* Without UNIX extensions every file shows the same owner: giving a
@@ -1649,9 +1636,7 @@ static int fs_symlink(const char *target, const char *path)
 
 static int fs_link(const char *from, const char *to)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	int ret = TIMED(STATS_LINK, FS_CALL(fs, POOL_OP_ONCE, NO_ERRNO, -EEXIST,
 					    client_link(cl, from, to)));
@@ -1765,9 +1750,7 @@ static int fs_flock(const char *path, struct fuse_file_info *fi, int op)
 
 static int fs_statfs(const char *path, struct statvfs *st)
 {
-	int drained = wb_drain_all(); /* writes queued before us land first */
-	if (drained < 0)
-		return drained;
+	DRAIN_QUEUED_WRITES();
 	struct smbfuse *fs = fs_get();
 	return TIMED(STATS_STATFS, FS_CALL(fs, POOL_OP_READ, NO_ERRNO, NO_ERRNO, client_statfs(cl, st)));
 }

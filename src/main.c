@@ -165,16 +165,24 @@ static bool exiting(pid_t pid)
 	return ret;
 }
 
+/* The process whose FUSE request this thread serves (0: none, or not a
+ * FUSE thread). */
+static pid_t caller_pid(void)
+{
+	struct fuse_context *ctx = fuse_get_context();
+	return ctx && ctx->pid > 0 ? ctx->pid : 0;
+}
+
 /* The write-behind waits' hook (wb_set_caller_state): what the request's
  * caller is doing. */
 static enum wb_caller_state caller_state(void)
 {
-	struct fuse_context *ctx = fuse_get_context();
-	if (!ctx || ctx->pid <= 0)
+	pid_t pid = caller_pid();
+	if (!pid)
 		return WB_CALLER_WAITING;
-	if (being_killed(ctx->pid))
+	if (being_killed(pid))
 		return WB_CALLER_KILLED;
-	return exiting(ctx->pid) ? WB_CALLER_EXITING : WB_CALLER_WAITING;
+	return exiting(pid) ? WB_CALLER_EXITING : WB_CALLER_WAITING;
 }
 
 static int wait_cancelled(void *arg)
@@ -188,11 +196,8 @@ static int wait_cancelled(void *arg)
 	g_mutex_unlock(&exit_lock);
 	if (exited)
 		return -ESHUTDOWN;
-	/* The request's caller, on a FUSE thread (NULL on others). */
-	struct fuse_context *ctx = fuse_get_context();
-	if (ctx && ctx->pid > 0 && being_killed(ctx->pid))
-		return -EINTR;
-	return 0;
+	pid_t pid = caller_pid();
+	return pid && being_killed(pid) ? -EINTR : 0;
 }
 
 /* From now on waits for the server end (ESHUTDOWN): the FUSE loop is over,

@@ -46,25 +46,36 @@ void wb_set_caller_state(enum wb_caller_state (*state)(void))
 	caller_state = state;
 }
 
-/* One wait for cond, lock held.  A wait on a caller's behalf (for_caller)
- * may end with -EINTR (wb_set_caller_state).  The caller loops on its
- * condition. */
+/* One wait for cond, lock held; the caller loops on its condition.
+ * give_up, if set, is asked at every wake-up after the first wait (at
+ * least every 100 ms: other files' writes wake us often) and ends the wait
+ * with -ETIMEDOUT.  A wait on a caller's behalf (for_caller) may end with
+ * -EINTR (wb_set_caller_state). */
 struct waiting {
 	bool for_caller;
+	bool (*give_up)(void *);
+	void *arg;
 	gint64 since;    /* when the wait began (0: not yet) */
-	gint64 check_at; /* when to ask the hook next */
+	gint64 check_at; /* when to ask the caller_state hook next */
 };
 
 static int wait_locked(struct waiting *w)
 {
+	gint64 now = g_get_monotonic_time();
+	bool first = !w->since;
+	if (first) {
+		w->since = now;
+		w->check_at = now + WB_CALLER_GRACE_MS * G_TIME_SPAN_MILLISECOND;
+	}
+	if (w->give_up) {
+		if (!first && w->give_up(w->arg))
+			return -ETIMEDOUT;
+		g_cond_wait_until(&cond, &lock, now + 100 * G_TIME_SPAN_MILLISECOND);
+		return 0;
+	}
 	if (!w->for_caller || !caller_state) {
 		g_cond_wait(&cond, &lock);
 		return 0;
-	}
-	gint64 now = g_get_monotonic_time();
-	if (!w->since) {
-		w->since = now;
-		w->check_at = now + WB_CALLER_GRACE_MS * G_TIME_SPAN_MILLISECOND;
 	}
 	if (now >= w->check_at) {
 		w->check_at = now + 100 * G_TIME_SPAN_MILLISECOND;
@@ -200,21 +211,13 @@ struct wb *wb_new(wb_send_fn send, void *owner)
 static int drain_locked(struct wb *q, uint64_t target, bool (*give_up)(void *), void *arg,
 			bool for_caller)
 {
-	struct waiting w = { .for_caller = for_caller };
+	struct waiting w = { .for_caller = for_caller, .give_up = give_up, .arg = arg };
 	if (oldest_locked(q) <= target)
 		stats.waits++;
 	while (oldest_locked(q) <= target) {
-		if (!give_up) {
-			int err = wait_locked(&w);
-			if (err < 0)
-				return err;
-			continue;
-		}
-		/* Asked at every wake-up: other files' writes wake us often. */
-		gint64 until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
-		g_cond_wait_until(&cond, &lock, until);
-		if (oldest_locked(q) <= target && give_up(arg))
-			return -ETIMEDOUT;
+		int err = wait_locked(&w);
+		if (err < 0)
+			return err;
 	}
 	return q->error;
 }
